@@ -72,6 +72,13 @@ class UnsupportedMediaType(DomainError):
     code = "unsupported_media_type"
 
 
+class InternalError(DomainError):
+    """A bug: logged with its trace, answered without one."""
+
+    status = 500
+    code = "internal_error"
+
+
 class ServiceUnavailable(DomainError):
     """A dependency (DynamoDB throttling, S3) failed: retryable, never the caller's fault."""
 

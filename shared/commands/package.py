@@ -1,0 +1,26 @@
+"""`referral211 package`: the deployable SAM template and Lambda zip (chalice package + infra/template.yaml)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from shared.packaging import PackagingError, package
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--stage", default="dev", help="Chalice stage in .chalice/config.json (default: dev)")
+    parser.add_argument("--out", default="dist", help="output directory for sam.json and deployment.zip")
+    parser.epilog = (
+        "Deploy with: sam deploy --template-file dist/sam.json --stack-name referral211-dev "
+        "--capabilities CAPABILITY_IAM --parameter-overrides Stage=dev --resolve-s3  (see docs/DEPLOY.md)"
+    )
+
+
+def run(options: argparse.Namespace) -> int:
+    try:
+        package(stage=options.stage, out=options.out)
+    except PackagingError as error:
+        print(f"referral211 package: {error}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,137 @@
+"""Build the deployable artefacts: Chalice's SAM template merged with infra/template.yaml, and the Lambda zip.
+
+Chalice packages only `app.py`, `chalicelib/`, `vendor/` and `requirements.txt`. The build therefore stages a
+Chalice project in `build/chalice/` whose `vendor/` holds copies of `functions/` and `shared/` (the contents of
+`vendor/` land at the root of the zip, so `import shared...` works in Lambda as it does here), then runs
+
+    chalice --project-dir build/chalice package --stage <stage> --merge-template <template.json> <out>
+
+which writes `<out>/sam.json` and `<out>/deployment.zip` (Chalice downloads Lambda-compatible wheels for the
+requirements). The merge template is infra/template.yaml converted to JSON in the staging directory, so the
+output stays JSON whatever Chalice's YAML switch would do; infra/template.yaml remains the only source.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from shared.infra_template import PROJECT_ROOT, TEMPLATE_PATH, load_template
+
+# Packages copied into vendor/ (the zip's root) beside app.py.
+SOURCE_PACKAGES = ("functions", "shared")
+_IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", "tests", "test_*.py", "*.egg-info")
+# Requirements the build leaves out: Chalice adds its own runtime (chalice/app.py) to every package, and Lambda's
+# Python runtime provides boto3 and botocore (Chalice's CLI dependencies, such as botocore, have no place there).
+_PROVIDED = {"chalice", "boto3", "botocore"}
+_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+DEFAULT_REGION = "ca-central-1"
+
+Progress = Callable[[str], None]
+
+
+class PackagingError(Exception):
+    """The build could not produce the artefacts; the message says which step failed and why."""
+
+
+@dataclass(frozen=True)
+class PackageResult:
+    out_dir: Path
+    template: Path
+    deployment_zip: Path
+    seconds: float
+
+
+def lambda_requirements(text: str) -> str:
+    """requirements.txt for the Lambda package: the project's, without what Chalice or Lambda provide."""
+    kept: list[str] = []
+    for line in text.splitlines():
+        match = _REQUIREMENT_NAME.match(line.split("#", 1)[0])
+        if match and match.group(1).lower().replace("_", "-") in _PROVIDED:
+            continue
+        kept.append(line)
+    return "\n".join(kept).strip() + "\n"
+
+
+def stage_project(build_dir: Path, *, root: Path = PROJECT_ROOT, template: Path = TEMPLATE_PATH) -> Path:
+    """Lay out a Chalice project in `build_dir` (emptied first); returns the JSON merge template's path."""
+    if build_dir.exists():
+        shutil.rmtree(build_dir)
+    (build_dir / ".chalice").mkdir(parents=True)
+    shutil.copy2(root / "app.py", build_dir / "app.py")
+    shutil.copy2(root / ".chalice" / "config.json", build_dir / ".chalice" / "config.json")
+    requirements = (root / "requirements.txt").read_text(encoding="utf-8")
+    (build_dir / "requirements.txt").write_text(lambda_requirements(requirements), encoding="utf-8")
+    vendor = build_dir / "vendor"
+    if (root / "vendor").is_dir():
+        shutil.copytree(root / "vendor", vendor, ignore=_IGNORED)
+    for package in SOURCE_PACKAGES:
+        shutil.copytree(root / package, vendor / package, ignore=_IGNORED, dirs_exist_ok=True)
+    merge_template = build_dir / "merge-template.json"
+    merge_template.write_text(json.dumps(load_template(template), indent=2), encoding="utf-8")
+    return merge_template
+
+
+def _chalice_command() -> list[str]:
+    beside_python = Path(sys.executable).with_name("chalice")
+    if beside_python.exists():
+        return [str(beside_python)]
+    found = shutil.which("chalice")
+    if found:
+        return [found]
+    return [sys.executable, "-c", "import sys; from chalice.cli import main; sys.exit(main())"]
+
+
+def package(
+    stage: str = "dev",
+    out: Path | str = "dist",
+    *,
+    root: Path = PROJECT_ROOT,
+    build_dir: Path | None = None,
+    progress: Progress = print,
+) -> PackageResult:
+    started = time.monotonic()
+    out_dir = Path(out).resolve()
+    build = (build_dir or root / "build" / "chalice").resolve()
+    progress(f"Staging the Chalice project in {build} (app.py, vendor/functions, vendor/shared)…")
+    merge_template = stage_project(build, root=root)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    progress(f"Running chalice package --stage {stage} (downloads Lambda wheels for requirements.txt)…")
+    command = [
+        *_chalice_command(),
+        "--project-dir",
+        str(build),
+        "package",
+        "--stage",
+        stage,
+        "--merge-template",
+        str(merge_template),
+        str(out_dir),
+    ]
+    environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    # Chalice needs a region only to pick service principals (aws vs aws-cn partitions); nothing is called.
+    if not (environment.get("AWS_REGION") or environment.get("AWS_DEFAULT_REGION")):
+        environment["AWS_DEFAULT_REGION"] = DEFAULT_REGION
+    finished = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
+    if finished.returncode != 0:
+        raise PackagingError(
+            f"chalice package failed (exit {finished.returncode}):\n{finished.stdout}{finished.stderr}".strip()
+        )
+    template, deployment_zip = out_dir / "sam.json", out_dir / "deployment.zip"
+    for artefact in (template, deployment_zip):
+        if not artefact.is_file():
+            raise PackagingError(f"chalice package did not write {artefact}")
+    seconds = time.monotonic() - started
+    size_mb = deployment_zip.stat().st_size / 1_000_000
+    progress(f"Wrote {template} and {deployment_zip} ({size_mb:.1f} MB) in {seconds:.0f} s.")
+    return PackageResult(out_dir=out_dir, template=template, deployment_zip=deployment_zip, seconds=seconds)
