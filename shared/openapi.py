@@ -59,6 +59,8 @@ def _parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
         prop = dict(prop)
         description = prop.pop("description", None) or ""
         prop.pop("title", None)
+        if prop.get("default", 0) is None:
+            prop.pop("default")
         if "anyOf" in prop:
             options = [p for p in prop.pop("anyOf") if p.get("type") != "null"]
             if len(options) == 1:

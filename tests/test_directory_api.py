@@ -55,7 +55,15 @@ def test_openapi_is_a_valid_document_describing_every_route(api: Any) -> None:
     from openapi_spec_validator import validate
 
     spec = body(api.http.get("/openapi.json"))
-    validate(spec)
+
+    def offline(node: Any) -> Any:  # record schemas are the official HSDS URLs; the validator must not fetch them
+        if isinstance(node, dict):
+            if str(node.get("$ref", "")).startswith("https://"):
+                return {"type": "object", "description": node["$ref"]}
+            return {k: offline(v) for k, v in node.items()}
+        return [offline(v) for v in node] if isinstance(node, list) else node
+
+    validate(offline(spec))
     for route in ("/services", "/services/{id}", "/service_at_locations", "/service_at_locations/{id}",
                   "/organizations", "/organizations/{id}", "/taxonomies", "/taxonomy_terms", "/taxonomy_terms/{id}"):
         assert route in spec["paths"], route

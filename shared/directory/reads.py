@@ -20,6 +20,7 @@ from shared.directory.models import (
     Service,
     ServiceAtLocation,
     render,
+    sort_key,
 )
 from shared.directory.params import ListParams, OrganizationListParams, PageParams, TaxonomyTermListParams
 from shared.directory.repository import DirectoryRepository, Entity, IndexEntry
@@ -334,6 +335,15 @@ def render_term(term_id: str, lang: Lang) -> dict[str, Any]:
     return render(term, lang, exclude={"keywords", "airs_codes"}) | {"airs_codes": term.airs_codes}
 
 
+def _term_matches(term: Any, query: str) -> bool:
+    """Every folded query word starts a word of the term's names, keywords or code (fr and en)."""
+    words = sort_key(query).split()
+    texts = [term.name.fr or "", term.name.en or "", term.code or ""]
+    texts += [k for values in term.keywords.values() for k in values]
+    haystack = {w for text in texts for w in sort_key(text).split()}
+    return bool(words) and all(any(h.startswith(w) for h in haystack) for w in words)
+
+
 def list_taxonomy_terms(params: TaxonomyTermListParams, lang: Lang) -> Page:
     terms = taxonomy.all_terms()
     if params.taxonomy_id:
@@ -343,7 +353,6 @@ def list_taxonomy_terms(params: TaxonomyTermListParams, lang: Lang) -> Page:
     if params.parent_id:
         terms = [t for t in terms if t.parent_id == params.parent_id]
     if params.search:
-        matching = set(taxonomy.search_terms(params.search))
-        terms = [t for t in terms if t.id in matching]
+        terms = [t for t in terms if _term_matches(t, params.search)]
     page = page_slice(terms, params)
     return Page([render_term(t.id, lang) for t in page], len(terms), params.page, params.per_page)
