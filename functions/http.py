@@ -116,6 +116,13 @@ _APP: list[Chalice] = []
 BLUEPRINTS: tuple[str, ...] = (
     "meta_api",
     "directory_api",
+    "analytics_aggregator",
+    "stats_api",
+    "regions_api",
+    "contacts_api",
+    "connect_contact_flow",
+    "connect_events",
+    "admin_batches",
 )
 
 
@@ -126,5 +133,8 @@ def create_app() -> Chalice:
     _APP[:] = [app]
     app.register_middleware(_normalise_chalice_errors, "http")
     for name in BLUEPRINTS:
-        app.register_blueprint(importlib.import_module(f"functions.{name}").blueprint)
+        module = importlib.import_module(f"functions.{name}")
+        app.register_blueprint(module.blueprint)
+        # Request bodies a route group needs as raw bytes (zip, Windows-1252 CSV): API Gateway base64-encodes them.
+        app.api.binary_types.extend(t for t in getattr(module, "BINARY_TYPES", ()) if t not in app.api.binary_types)
     return app

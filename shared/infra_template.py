@@ -1,8 +1,8 @@
 """infra/template.yaml, the one description of the AWS resources, and the subset the local stack creates.
 
-The same file is merged into Chalice's SAM template for AWS (`shared/packaging.py`) and created with CloudFormation
-on the embedded moto server for the local stack (`shared/local_stack/aws.py`). The local subset is decided here,
-in one place: `LOCAL_RESOURCE_TYPES`.
+The same file is merged into Chalice's SAM template for AWS (`shared/packaging.py`) and created with
+CloudFormation on the embedded moto server for the local stack (`shared/local_stack/aws.py`). The local subset
+is decided here, in one place: `LOCAL_RESOURCE_TYPES`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = PROJECT_ROOT / "infra" / "template.yaml"
 
-# What the local stack needs: data stores and event plumbing. Functions run in process (Chalice's local server and
-# the workers of shared/local_stack/workers.py), identity is the development token issuer, and IAM does not apply.
+# What the local stack needs: data stores and event plumbing. Functions run in process (Chalice's local server
+# and the workers of shared/local_stack/workers.py), identity is the development token issuer, and IAM does
+# not apply.
 LOCAL_RESOURCE_TYPES: frozenset[str] = frozenset(
     {
         "AWS::DynamoDB::Table",
@@ -84,8 +85,8 @@ def references(node: Any) -> set[str]:
 def local_subset(template: dict[str, Any], types: Iterable[str] = LOCAL_RESOURCE_TYPES) -> dict[str, Any]:
     """The template reduced to `types`, with the outputs that still resolve.
 
-    Raises TemplateError when a kept resource depends on a dropped one: the local stack would then silently differ
-    from AWS, so the template (or LOCAL_RESOURCE_TYPES) must change instead.
+    Raises TemplateError when a kept resource depends on a dropped one: the local stack would then silently
+    differ from AWS, so the template (or LOCAL_RESOURCE_TYPES) must change instead.
     """
     wanted = set(types)
     subset = copy.deepcopy(template)
@@ -107,6 +108,24 @@ def local_subset(template: dict[str, Any], types: Iterable[str] = LOCAL_RESOURCE
     outputs = subset.get("Outputs", {})
     subset["Outputs"] = {name: out for name, out in outputs.items() if references(out) <= known}
     return subset
+
+
+def output_variables(template: dict[str, Any]) -> dict[str, str]:
+    """Stack output -> the environment variable the functions receive with the same value (SAM Globals).
+
+    The template names each variable once, in `Globals.Function.Environment.Variables`; an output with the
+    same value (e.g. both `{"Ref": "DirectoryTable"}`) is how the local stack learns it, so a new table or
+    bucket needs only its Globals variable and its output.
+    """
+    variables = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    mapping: dict[str, str] = {}
+    for name, output in template.get("Outputs", {}).items():
+        matches = [
+            v for v, value in variables.items() if isinstance(value, dict) and value == output.get("Value")
+        ]
+        if matches:
+            mapping[name] = matches[0]
+    return mapping
 
 
 def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:

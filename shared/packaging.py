@@ -1,8 +1,8 @@
 """Build the deployable artefacts: Chalice's SAM template merged with infra/template.yaml, and the Lambda zip.
 
 Chalice packages only `app.py`, `chalicelib/`, `vendor/` and `requirements.txt`. The build therefore stages a
-Chalice project in `build/chalice/` whose `vendor/` holds copies of `functions/` and `shared/` (the contents of
-`vendor/` land at the root of the zip, so `import shared...` works in Lambda as it does here), then runs
+Chalice project in `build/chalice/` whose `vendor/` holds copies of `functions/` and `shared/` (the contents
+of `vendor/` land at the root of the zip, so `import shared...` works in Lambda as it does here), then runs
 
     chalice --project-dir build/chalice package --stage <stage> --merge-template <template.json> <out>
 
@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +29,23 @@ from shared.infra_template import PROJECT_ROOT, TEMPLATE_PATH, load_template
 
 # Packages copied into vendor/ (the zip's root) beside app.py.
 SOURCE_PACKAGES = ("functions", "shared")
-_IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", "tests", "test_*.py", "*.egg-info")
-# Requirements the build leaves out: Chalice adds its own runtime (chalice/app.py) to every package, and Lambda's
-# Python runtime provides boto3 and botocore (Chalice's CLI dependencies, such as botocore, have no place there).
+# Workstation tooling (needs moto, PyYAML or the chalice CLI): never imported in Lambda, so left out of the
+# zip.
+DEV_ONLY = frozenset(
+    {
+        "shared/cli.py",
+        "shared/commands",
+        "shared/local_stack",
+        "shared/packaging.py",
+        "shared/infra_template.py",
+    }
+)
+_IGNORED_NAMES = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", "tests", "test_*.py", "*.egg-info")
+# Requirements the build leaves out: Chalice adds its own runtime (chalice/app.py) to every package, and
+# Lambda's Python runtime provides boto3 and botocore (Chalice's CLI dependencies, such as botocore, have no
+# place there).
 _PROVIDED = {"chalice", "boto3", "botocore"}
+_RUNTIME_PROVIDED_DIR = re.compile(r"^(boto3|botocore|s3transfer)(-[^/]+\.dist-info)?$")
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 DEFAULT_REGION = "ca-central-1"
@@ -62,6 +76,15 @@ def lambda_requirements(text: str) -> str:
     return "\n".join(kept).strip() + "\n"
 
 
+def _ignored_in(root: Path) -> Callable[[str, list[str]], set[str]]:
+    def ignored(directory: str, names: list[str]) -> set[str]:
+        relative = Path(directory).resolve().relative_to(root.resolve())
+        dev_only = {name for name in names if (relative / name).as_posix() in DEV_ONLY}
+        return set(_IGNORED_NAMES(directory, names)) | dev_only
+
+    return ignored
+
+
 def stage_project(build_dir: Path, *, root: Path = PROJECT_ROOT, template: Path = TEMPLATE_PATH) -> Path:
     """Lay out a Chalice project in `build_dir` (emptied first); returns the JSON merge template's path."""
     if build_dir.exists():
@@ -73,12 +96,37 @@ def stage_project(build_dir: Path, *, root: Path = PROJECT_ROOT, template: Path 
     (build_dir / "requirements.txt").write_text(lambda_requirements(requirements), encoding="utf-8")
     vendor = build_dir / "vendor"
     if (root / "vendor").is_dir():
-        shutil.copytree(root / "vendor", vendor, ignore=_IGNORED)
+        shutil.copytree(root / "vendor", vendor, ignore=_IGNORED_NAMES)
     for package in SOURCE_PACKAGES:
-        shutil.copytree(root / package, vendor / package, ignore=_IGNORED, dirs_exist_ok=True)
+        shutil.copytree(root / package, vendor / package, ignore=_ignored_in(root), dirs_exist_ok=True)
     merge_template = build_dir / "merge-template.json"
     merge_template.write_text(json.dumps(load_template(template), indent=2), encoding="utf-8")
     return merge_template
+
+
+def strip_runtime_provided(deployment_zip: Path) -> list[str]:
+    """Remove boto3, botocore and s3transfer that dependencies (e.g. aws-xray-sdk) pulled into the zip.
+
+    Lambda's Python runtime provides them; a copy in the zip would shadow the runtime's boto3 stack with
+    mismatched versions and adds ~16 MB. Returns the top-level names removed.
+    """
+
+    def provided(name: str) -> bool:
+        top = name.split("/", 1)[0]
+        return bool(_RUNTIME_PROVIDED_DIR.match(top))
+
+    with zipfile.ZipFile(deployment_zip) as source:
+        entries = source.infolist()
+        removed = sorted({e.filename.split("/", 1)[0] for e in entries if provided(e.filename)})
+        if not removed:
+            return []
+        rewritten = deployment_zip.with_suffix(".tmp")
+        with zipfile.ZipFile(rewritten, "w", compression=zipfile.ZIP_DEFLATED) as target:
+            for entry in entries:
+                if not provided(entry.filename):
+                    target.writestr(entry, source.read(entry), compress_type=zipfile.ZIP_DEFLATED)
+    rewritten.replace(deployment_zip)
+    return removed
 
 
 def _chalice_command() -> list[str]:
@@ -125,12 +173,16 @@ def package(
     finished = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
     if finished.returncode != 0:
         raise PackagingError(
-            f"chalice package failed (exit {finished.returncode}):\n{finished.stdout}{finished.stderr}".strip()
+            f"chalice package failed (exit {finished.returncode}):\n"
+            f"{finished.stdout}{finished.stderr}".strip()
         )
     template, deployment_zip = out_dir / "sam.json", out_dir / "deployment.zip"
     for artefact in (template, deployment_zip):
         if not artefact.is_file():
             raise PackagingError(f"chalice package did not write {artefact}")
+    removed = strip_runtime_provided(deployment_zip)
+    if removed:
+        progress(f"Left out of the zip (the Lambda runtime provides them): {', '.join(removed)}")
     seconds = time.monotonic() - started
     size_mb = deployment_zip.stat().st_size / 1_000_000
     progress(f"Wrote {template} and {deployment_zip} ({size_mb:.1f} MB) in {seconds:.0f} s.")

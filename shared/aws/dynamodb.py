@@ -68,7 +68,7 @@ class Table:
             raise _translate(error) from error
         return answer.get("Item")
 
-    def batch_get(self, keys: list[Key]) -> dict[Key, dict[str, Any]]:
+    def batch_get(self, keys: list[Key], *, consistent: bool = False) -> dict[Key, dict[str, Any]]:
         found: dict[Key, dict[str, Any]] = {}
         unique = list(dict.fromkeys(keys))
         for start in range(0, len(unique), BATCH_GET_MAX):
@@ -78,7 +78,10 @@ class Table:
             attempt = 0
             while pending:
                 try:
-                    answer = self.client.batch_get_item(RequestItems={self.name: {"Keys": pending}})
+                    request: dict[str, Any] = {"Keys": pending}
+                    if consistent:
+                        request["ConsistentRead"] = True
+                    answer = self.client.batch_get_item(RequestItems={self.name: request})
                 except Exception as error:
                     raise _translate(error) from error
                 for item in answer.get("Responses", {}).get(self.name, []):
@@ -134,6 +137,35 @@ class Table:
             if not last:
                 return items
             request["ExclusiveStartKey"] = last
+
+    def query_between(self, pk: str, sk_from: str, sk_to: str) -> list[dict[str, Any]]:
+        """Every item of partition `pk` whose SK lies in [sk_from, sk_to] (one Query, paged)."""
+        request: dict[str, Any] = {
+            "TableName": self.name,
+            "KeyConditionExpression": "PK = :pk AND SK BETWEEN :lo AND :hi",
+            "ExpressionAttributeValues": {":pk": {"S": pk}, ":lo": {"S": sk_from}, ":hi": {"S": sk_to}},
+        }
+        items: list[dict[str, Any]] = []
+        while True:
+            try:
+                answer = self.client.query(**request)
+            except Exception as error:
+                raise _translate(error) from error
+            items.extend(answer.get("Items", []))
+            last = answer.get("LastEvaluatedKey")
+            if not last:
+                return items
+            request["ExclusiveStartKey"] = last
+
+    def transact(self, actions: list[dict[str, Any]]) -> None:
+        """One TransactWriteItems of prepared actions (at most 100); a failed condition raises Conflict."""
+        try:
+            self.client.transact_write_items(TransactItems=actions)
+        except Exception as error:
+            raise _translate(error) from error
+
+    def delete_items(self, keys: list[Key]) -> None:
+        self._batch_delete(keys)
 
     def put_items(self, items: list[dict[str, Any]]) -> None:
         self.write_all(puts=items, deletes=[])

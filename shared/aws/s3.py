@@ -85,6 +85,20 @@ class Bucket:
             raise _unavailable(error) from error
         return {"etag": answer.get("ETag", ""), "size": answer.get("ContentLength", 0)}
 
+    def list_keys(self, prefix: str) -> list[str]:
+        """Every key under `prefix` (ListObjectsV2, paged)."""
+        keys: list[str] = []
+        request: dict[str, Any] = {"Bucket": self.name, "Prefix": prefix}
+        while True:
+            try:
+                answer = self.client.list_objects_v2(**request)
+            except Exception as error:
+                raise _unavailable(error) from error
+            keys.extend(item["Key"] for item in answer.get("Contents", []))
+            if not answer.get("IsTruncated"):
+                return keys
+            request["ContinuationToken"] = answer["NextContinuationToken"]
+
     def delete(self, key: str) -> None:
         try:
             self.client.delete_object(Bucket=self.name, Key=key)
@@ -92,6 +106,16 @@ class Bucket:
             if _code(error) in _MISSING:
                 return
             raise _unavailable(error) from error
+
+    def presign_put(self, key: str, content_type: str, expires_in: int = 900) -> str:
+        """A URL that lets its holder PUT one object at `key` (with this Content-Type) until it expires."""
+        return str(
+            self.client.generate_presigned_url(
+                "put_object",
+                Params={"Bucket": self.name, "Key": key, "ContentType": content_type},
+                ExpiresIn=expires_in,
+            )
+        )
 
     def presign_get(self, key: str, expires_in: int = 900) -> str:
         return str(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import sys
 import threading
 import time
@@ -22,40 +21,37 @@ from typing import Any
 
 from shared.commands.seed import DEFAULT_SEED_VALUE, DEFAULT_SIZE, SeedError, seed_from_options
 from shared.infra_template import PROJECT_ROOT, TemplateError
+from shared.local_stack.aws import port_is_free
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.description = (
-        "Start the whole platform locally: embedded AWS (moto), resources from infra/template.yaml, the sample\n"
-        "directory, the HTTP API and the workers. Ctrl-C stops everything.\n"
-        "Démarre toute la plateforme en local : AWS embarqué (moto), ressources, répertoire d'exemple, API HTTP."
+        "Start the whole platform locally: embedded AWS (moto), resources from infra/template.yaml,\n"
+        "the sample directory, the HTTP API and the workers. Ctrl-C stops everything.\n"
+        "Démarre toute la plateforme en local : AWS embarqué (moto), ressources, répertoire d'exemple,\n"
+        "API HTTP et consommateurs. Ctrl-C arrête tout."
     )
     parser.add_argument("--port", type=int, default=8000, help="HTTP API port (default 8000)")
     parser.add_argument("--aws-port", type=int, default=4566, help="embedded AWS port (default 4566)")
     parser.add_argument("--host", default="127.0.0.1", help="HTTP API address (default 127.0.0.1)")
-    parser.add_argument("--seed", default="sample", metavar="none|sample|FILE",
-                        help="directory content: none, the sample (default), or an HSDS JSON file")
-    parser.add_argument("--size", type=int, default=DEFAULT_SIZE,
-                        help=f"services in the sample (default {DEFAULT_SIZE})")
+    parser.add_argument(
+        "--seed",
+        default="sample",
+        metavar="none|sample|FILE",
+        help="directory content: none, the sample (default), or an HSDS JSON file",
+    )
+    parser.add_argument(
+        "--size", type=int, default=DEFAULT_SIZE, help=f"services in the sample (default {DEFAULT_SIZE})"
+    )
     parser.add_argument("--seed-value", type=int, default=DEFAULT_SEED_VALUE, help=argparse.SUPPRESS)
-    parser.add_argument("--stage", default="local", help="stage: resource names and .chalice stage (default local)")
+    parser.add_argument(
+        "--stage", default="local", help="stage: resource names and .chalice stage (default local)"
+    )
     parser.add_argument("--app", default="app:app", help=argparse.SUPPRESS)
 
 
 def say(line: str = "") -> None:
     print(line, flush=True)
-
-
-def port_is_free(host: str, port: int) -> bool:
-    if port == 0:
-        return True
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
 
 
 class _Shutdown:
@@ -88,13 +84,23 @@ def run(options: argparse.Namespace) -> int:
         shutdown.run()
 
 
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def _run(options: argparse.Namespace, stopping: threading.Event, shutdown: _Shutdown) -> int:
     started = time.monotonic()
-    for label, host, port, flag in (("embedded AWS", "127.0.0.1", options.aws_port, "--aws-port"),
-                                    ("HTTP API", options.host, options.port, "--port")):
+    signal.signal(signal.SIGTERM, _interrupt)  # during start-up, SIGTERM stops like Ctrl-C
+    for label, host, port, flag in (
+        ("embedded AWS", "127.0.0.1", options.aws_port, "--aws-port"),
+        ("HTTP API", options.host, options.port, "--port"),
+    ):
         if not port_is_free(host, port):
-            print(f"referral211 up: port {port} ({label}) is already in use; choose another with {flag} "
-                  f"/ le port {port} est déjà utilisé : {flag} pour en choisir un autre.", file=sys.stderr)
+            print(
+                f"referral211 up: port {port} ({label}) is already in use; choose another with {flag} "
+                f"/ le port {port} est déjà utilisé : {flag} pour en choisir un autre.",
+                file=sys.stderr,
+            )
             return 1
 
     from shared.config import get_settings, reset_settings
@@ -104,22 +110,22 @@ def _run(options: argparse.Namespace, stopping: threading.Event, shutdown: _Shut
     aws = start_embedded_aws(options.aws_port)
     shutdown.add("embedded AWS", aws.stop)
 
-    say(f"Creating resources from infra/template.yaml (stack referral211-{options.stage})… / Création des ressources…")
+    say(
+        f"Creating resources from infra/template.yaml (stack referral211-{options.stage})… "
+        "/ Création des ressources…"
+    )
     try:
         provisioned = provision_stack(options.stage)
     except TemplateError as error:
         print(f"referral211 up: {error}", file=sys.stderr)
         return 1
     if provisioned.created_directly:
-        say(f"  created directly (moto's CloudFormation skips them): {', '.join(provisioned.created_directly)}")
+        say(
+            "  created directly (moto's CloudFormation skips them): "
+            + ", ".join(provisioned.created_directly)
+        )
     api_host = "127.0.0.1" if options.host in ("0.0.0.0", "") else options.host
-    apply_environment(
-        {
-            "REFERRAL211_STAGE": options.stage,
-            **provisioned.variables,
-            "REFERRAL211_PUBLIC_BASE_URL": f"http://{api_host}:{options.port}",
-        }
-    )
+    apply_environment({"REFERRAL211_STAGE": options.stage, **provisioned.variables})
 
     from shared.local_stack.server import ApiServer, apply_stage_environment, load_app
 
@@ -139,6 +145,11 @@ def _run(options: argparse.Namespace, stopping: threading.Event, shutdown: _Shut
         except SeedError as error:
             print(f"referral211 up: {error}", file=sys.stderr)
             return 2
+        # The phone and chat configuration of the 17 regions and the common centre (shared/channels).
+        from shared.channels.region_store import RegionStore
+        from shared.channels.repository import ChannelsRepository
+
+        RegionStore(ChannelsRepository(settings.channels_table)).seed()
 
     app = load_app(options.app)
     try:
@@ -146,6 +157,8 @@ def _run(options: argparse.Namespace, stopping: threading.Event, shutdown: _Shut
     except OSError as error:
         print(f"referral211 up: cannot listen on {options.host}:{options.port}: {error}", file=sys.stderr)
         return 1
+    os.environ["REFERRAL211_PUBLIC_BASE_URL"] = f"http://{api_host}:{server.port}"
+    reset_settings()
     server.start()
     shutdown.add("HTTP API", server.stop)
 
@@ -175,8 +188,16 @@ def _run(options: argparse.Namespace, stopping: threading.Event, shutdown: _Shut
     return 0
 
 
-def _announce(*, api_url: str, endpoint: str, region: str, stage: str, outputs: dict[str, str],
-              workers: list[str], seconds: float) -> None:
+def _announce(
+    *,
+    api_url: str,
+    endpoint: str,
+    region: str,
+    stage: str,
+    outputs: dict[str, str],
+    workers: list[str],
+    seconds: float,
+) -> None:
     resources = [
         ("directory table", "table du répertoire", outputs.get("DirectoryTableName", "")),
         ("event bus", "bus d'événements", outputs.get("EventBusName", "")),
@@ -211,7 +232,8 @@ def _announce(*, api_url: str, endpoint: str, region: str, stage: str, outputs: 
         f"    curl '{api_url}/services?per_page=5&lang=fr'",
         f"    curl -H \"Authorization: Bearer $TOKEN\" '{api_url}/me'",
         "",
-        "  Workers / Consommateurs: " + ("; ".join(workers) if workers else "none registered yet / aucun pour l'instant"),
+        "  Workers / Consommateurs: "
+        + ("; ".join(workers) if workers else "none registered yet / aucun pour l'instant"),
         "",
         "Ctrl-C stops everything / Ctrl-C arrête tout.",
     ]

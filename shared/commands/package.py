@@ -1,4 +1,4 @@
-"""`referral211 package`: the deployable SAM template and Lambda zip (chalice package + infra/template.yaml)."""
+"""`referral211 package`: the deployable SAM template and Lambda zip (chalice package + infra/)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """`referral211 seed`: load the sample directory or an HSDS file into a directory table.
 
-Writes wherever the environment points: the local stack when AWS_ENDPOINT_URL is exported (see `referral211 up`),
-otherwise the AWS account of the current credentials. The table is REFERRAL211_DIRECTORY_TABLE (or --table).
-`referral211 up` seeds through the same functions (`sample_directory`, `load_directory_file`, `seed_directory`).
+Writes wherever the environment points: the local stack when AWS_ENDPOINT_URL is exported (as printed by
+`referral211 up`), otherwise the AWS account of the current credentials. The table is
+REFERRAL211_DIRECTORY_TABLE (or --table). `referral211 up` seeds through the same functions
+(`sample_directory`, `load_directory_file`, `seed_directory`).
 """
 
 from __future__ import annotations
@@ -47,8 +48,13 @@ class SeedResult:
 
 def sample_directory(size: int = DEFAULT_SIZE, seed: int = DEFAULT_SEED_VALUE) -> Directory:
     """The deterministic Québec sample (shared/sample_data) with `size` services."""
-    from shared.sample_data.generator import generate_directory
-
+    try:
+        from shared.sample_data.generator import generate_directory
+    except ImportError as error:
+        raise SeedError(
+            f"the sample generator is not available ({error}); use --seed none or --file / "
+            "générateur d'exemple indisponible"
+        ) from error
     generated = generate_directory(size, seed=seed)
     return Directory(organizations=list(generated.organizations), services=list(generated.services))
 
@@ -64,8 +70,10 @@ def load_directory_file(path: Path | str) -> Directory:
         raise SeedError(f"{location}: cannot read it / lecture impossible ({error.strerror})") from error
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise SeedError(f"{location}: not UTF-8 JSON / pas du JSON UTF-8 ({error})") from error
-    if not isinstance(document, dict) or not isinstance(document.get("organizations", []), list) or not isinstance(
-        document.get("services", []), list
+    if (
+        not isinstance(document, dict)
+        or not isinstance(document.get("organizations", []), list)
+        or not isinstance(document.get("services", []), list)
     ):
         raise SeedError(
             f'{location}: expected {{"organizations": [...], "services": [...]}} / '
@@ -76,8 +84,14 @@ def load_directory_file(path: Path | str) -> Directory:
     services = _validated(Service, document.get("services", []), "services", problems)
     if problems:
         shown = "\n  ".join(problems[:20])
-        more = f"\n  … and {len(problems) - 20} more / et {len(problems) - 20} autres" if len(problems) > 20 else ""
-        raise SeedError(f"{location}: {len(problems)} invalid field(s) / champ(s) invalide(s):\n  {shown}{more}")
+        more = (
+            f"\n  … and {len(problems) - 20} more / et {len(problems) - 20} autres"
+            if len(problems) > 20
+            else ""
+        )
+        raise SeedError(
+            f"{location}: {len(problems)} invalid field(s) / champ(s) invalide(s):\n  {shown}{more}"
+        )
     known = {org.id for org in organizations}
     orphans = [s.id for s in services if s.organization_id not in known]
     if orphans:
@@ -141,8 +155,9 @@ def progress_printer(services: int, stream: TextIO = sys.stdout) -> Callable[[in
     return show
 
 
-def seed_from_options(table: str, *, size: int, seed_value: int, file: str | None,
-                      stream: TextIO = sys.stdout) -> SeedResult:
+def seed_from_options(
+    table: str, *, size: int, seed_value: int, file: str | None, stream: TextIO = sys.stdout
+) -> SeedResult:
     """Load the sample or the file into `table`, showing progress; what both `seed` and `up` run."""
     if file:
         directory = load_directory_file(file)
@@ -151,7 +166,9 @@ def seed_from_options(table: str, *, size: int, seed_value: int, file: str | Non
         directory = sample_directory(size, seed_value)
         source = f"sample (size {size}, seed {seed_value})"
     result = seed_directory(
-        table, directory.organizations, directory.services,
+        table,
+        directory.organizations,
+        directory.services,
         progress=progress_printer(len(directory.services), stream),
     )
     if stream.isatty():
@@ -167,13 +184,21 @@ def seed_from_options(table: str, *, size: int, seed_value: int, file: str | Non
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.description = (
-        "Load the sample directory (or an HSDS JSON file) into the directory table the environment points at.\n"
+        "Load the sample directory (or an HSDS JSON file) into the directory table the environment\n"
+        "points at.\n"
         "Charge le répertoire d'exemple (ou un fichier HSDS) dans la table du répertoire.\n\n"
-        "Against the local stack: export AWS_ENDPOINT_URL=http://127.0.0.1:4566 (printed by `referral211 up`)."
+        "Against the local stack: export AWS_ENDPOINT_URL=http://127.0.0.1:4566\n"
+        "(printed by `referral211 up`)."
     )
-    parser.add_argument("--size", type=int, default=DEFAULT_SIZE, help=f"sample services (default {DEFAULT_SIZE})")
-    parser.add_argument("--seed-value", type=int, default=DEFAULT_SEED_VALUE,
-                        help=f"random seed of the sample (default {DEFAULT_SEED_VALUE})")
+    parser.add_argument(
+        "--size", type=int, default=DEFAULT_SIZE, help=f"sample services (default {DEFAULT_SIZE})"
+    )
+    parser.add_argument(
+        "--seed-value",
+        type=int,
+        default=DEFAULT_SEED_VALUE,
+        help=f"random seed of the sample (default {DEFAULT_SEED_VALUE})",
+    )
     parser.add_argument("--file", help='HSDS storage JSON {"organizations": [...], "services": [...]}')
     parser.add_argument("--table", help="directory table (default: REFERRAL211_DIRECTORY_TABLE)")
 

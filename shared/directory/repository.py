@@ -10,6 +10,12 @@ the listing access patterns. Every read is GetItem, BatchGetItem or Query: never
 | service category link    | SVC#{id}        | T#{term}    | -                            | SVC#T#{term} / {region}#{sort}#{id}    |
 | service_at_location      | SAL#{id}        | SAL         | SAL#R#{region} / {sort}#{id} | SAL#O#{org} / {sort}#{id}              |
 | s_a_l category link      | SAL#{id}        | T#{term}    | -                            | SAL#T#{term} / {region}#{sort}#{id}    |
+| earlier listing version  | SVC#{id}        | V#{ver:08d} | -                            | -                                      |
+| earlier org version      | ORG#{id}        | V#{ver:08d} | -                            | -                                      |
+| listing alias            | SVC#{source id} | ALIAS       | -                            | -                                      |
+
+Listing batches (docs/BATCHES.md) write through `write_service_version` / `write_organization_version`: the main item
+carries `ver` and the write is conditional on it (optimistic concurrency); history and alias items have no GSI keys.
 
 GSIs project only the small attributes lists filter on (`id`, `region`, `org`, `svc`, `modified`, `status`,
 `terms`, `sort`), so a list request reads compact keys, filters and pages them in memory, then fetches the page's
@@ -84,6 +90,59 @@ def _modified(value: datetime | None) -> str:
 
 def _doc(model: BaseModel) -> str:
     return orjson.dumps(model.model_dump(mode="json", exclude_none=True)).decode()
+
+
+# ---- versions (listing batches, docs/BATCHES.md) ---------------------------------------------------------------------
+# A listing's main item carries `ver` (N), `by`, `at`, `batch` and `note` for its current version; writing version n+1
+# is conditional on `ver = n` and moves version n's document to a history item `{PK}` / `V#{n:08d}`.
+# Items written before versioning (bulk_load) are version 0.
+
+
+@dataclass(frozen=True)
+class VersionStamp:
+    version: int
+    by: str
+    at: str
+    batch_id: str | None = None
+    note: str | None = None
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> VersionStamp:
+        return cls(
+            version=int(item.get("ver", {}).get("N", "0")),
+            by=item.get("by", {}).get("S", ""),
+            at=item.get("at", {}).get("S", ""),
+            batch_id=item.get("batch", {}).get("S"),
+            note=item.get("note", {}).get("S"),
+        )
+
+    def attributes(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"ver": {"N": str(self.version)}, "by": _s(self.by), "at": _s(self.at)}
+        if self.batch_id:
+            found["batch"] = _s(self.batch_id)
+        if self.note:
+            found["note"] = _s(self.note)
+        return found
+
+
+@dataclass(frozen=True)
+class StoredService:
+    service: Service
+    stamp: VersionStamp
+
+
+@dataclass(frozen=True)
+class StoredOrganization:
+    organization: Organization
+    stamp: VersionStamp
+
+
+def _version_condition(previous: VersionStamp | None) -> dict[str, Any]:
+    if previous is None:
+        return {"ConditionExpression": "attribute_not_exists(PK)"}
+    if previous.version == 0:
+        return {"ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(ver)"}
+    return {"ConditionExpression": "ver = :ver", "ExpressionAttributeValues": {":ver": {"N": str(previous.version)}}}
 
 
 class DirectoryRepository:
@@ -201,6 +260,80 @@ class DirectoryRepository:
                 yield from self.service_items(service)
 
         yield from self.table.batch_put(items())
+
+    # ---- versioned writes and history (listing batches) -------------------------------------------------------
+
+    @staticmethod
+    def history_item(pk: str, model: BaseModel, stamp: VersionStamp) -> dict[str, Any]:
+        return {"PK": _s(pk), "SK": _s(f"V#{stamp.version:08d}"), "doc": _s(_doc(model)), **stamp.attributes()}
+
+    @staticmethod
+    def alias_item(source_id: str, target_id: str, stamp: VersionStamp) -> dict[str, Any]:
+        """An incoming listing id recognised as an existing listing (duplicate linked or merged)."""
+        return {"PK": _s(f"SVC#{source_id}"), "SK": _s("ALIAS"), "target": _s(target_id), **stamp.attributes()}
+
+    def write_service_version(
+        self, service: Service, stamp: VersionStamp, previous: StoredService | None,
+        extra_puts: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """Write `service` as version `stamp.version`, only if the stored version is still `previous` (else
+        Conflict); the previous document is kept as a history item. One transaction."""
+        new_items = self.service_items(service)
+        main = {**new_items[0], **stamp.attributes()}
+        stale = self._keys_of(self.service_items(previous.service)) - self._keys_of(new_items) if previous else set()
+        puts = new_items[1:] + list(extra_puts or [])
+        if previous is not None:
+            puts.append(self.history_item(f"SVC#{service.id}", previous.service, previous.stamp))
+        condition = {"Put": {"TableName": self.table.name, "Item": main,
+                             **_version_condition(previous.stamp if previous else None)}}
+        self.table.write_all(puts=puts, deletes=sorted(stale), conditions=[condition])
+
+    def write_organization_version(
+        self, org: Organization, stamp: VersionStamp, previous: StoredOrganization | None
+    ) -> None:
+        main = {**self.organization_items(org)[0], **stamp.attributes()}
+        puts = [self.history_item(f"ORG#{org.id}", previous.organization, previous.stamp)] if previous else []
+        condition = {"Put": {"TableName": self.table.name, "Item": main,
+                             **_version_condition(previous.stamp if previous else None)}}
+        self.table.write_all(puts=puts, deletes=[], conditions=[condition])
+
+    def put_alias(self, source_id: str, target_id: str, stamp: VersionStamp) -> None:
+        self.table.put_items([self.alias_item(source_id, target_id, stamp)])
+
+    def get_stored_services(self, ids: list[str]) -> dict[str, StoredService]:
+        found = self.table.batch_get([(f"SVC#{i}", "SVC") for i in ids])
+        return {
+            k[0][4:]: StoredService(Service.model_validate_json(v["doc"]["S"]), VersionStamp.from_item(v))
+            for k, v in found.items()
+        }
+
+    def get_stored_service(self, service_id: str) -> StoredService | None:
+        item = self.table.get(f"SVC#{service_id}", "SVC")
+        return StoredService(Service.model_validate_json(item["doc"]["S"]), VersionStamp.from_item(item)) if item \
+            else None
+
+    def get_stored_organizations(self, ids: list[str]) -> dict[str, StoredOrganization]:
+        found = self.table.batch_get([(f"ORG#{i}", "ORG") for i in ids])
+        return {
+            k[0][4:]: StoredOrganization(Organization.model_validate_json(v["doc"]["S"]), VersionStamp.from_item(v))
+            for k, v in found.items()
+        }
+
+    def get_aliases(self, ids: list[str]) -> dict[str, str]:
+        found = self.table.batch_get([(f"SVC#{i}", "ALIAS") for i in ids])
+        return {k[0][4:]: v["target"]["S"] for k, v in found.items()}
+
+    def service_history(self, service_id: str) -> list[StoredService]:
+        """Earlier versions of a listing, oldest first (the current one is `get_stored_service`)."""
+        return [
+            StoredService(Service.model_validate_json(item["doc"]["S"]), VersionStamp.from_item(item))
+            for item in self.table.query_partition(f"SVC#{service_id}", "V#")
+        ]
+
+    def service_version(self, service_id: str, version: int) -> StoredService | None:
+        item = self.table.get(f"SVC#{service_id}", f"V#{version:08d}")
+        return StoredService(Service.model_validate_json(item["doc"]["S"]), VersionStamp.from_item(item)) if item \
+            else None
 
     # ---- reads ------------------------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """Embedded AWS: moto's server in this process, provisioned from infra/template.yaml.
 
-    aws = start_embedded_aws(4566)          # sets AWS_ENDPOINT_URL, fake credentials, region (before any client)
+    aws = start_embedded_aws(4566)     # sets AWS_ENDPOINT_URL, fake credentials, region (before any client)
     variables = provision("local", apply_env=True)   # {"REFERRAL211_DIRECTORY_TABLE": ..., ...}
     ...
     aws.stop()
@@ -8,10 +8,10 @@
 `provision` also works under `moto.mock_aws()` without a server (the tests' `aws` fixture): it only uses the
 cached clients of shared/aws/clients.py.
 
-moto 5.2.5's CloudFormation creates every local resource type except `AWS::SQS::QueuePolicy`; that one is created
-directly from the template's own properties (`_FALLBACKS`), so the template stays the only description.
-Properties moto accepts but ignores (no effect locally): point-in-time recovery, S3 lifecycle rules and public
-access blocks.
+moto 5.2.5's CloudFormation creates every local resource type except `AWS::SQS::QueuePolicy`; that one is
+created directly from the template's own properties (`_FALLBACKS`), so the template stays the only
+description. Likewise for properties it accepts but does not apply (`_PROPERTY_COMPLETIONS`): S3 versioning
+and public access blocks, DynamoDB point-in-time recovery. S3 lifecycle rules are not applied locally.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+import socket
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from typing import Any
 
 from shared.aws.clients import client, reset_clients
 from shared.config import get_settings, reset_settings
-from shared.infra_template import TemplateError, load_template, local_subset
+from shared.infra_template import TemplateError, load_template, local_subset, output_variables
 
 DEFAULT_PORT = 4566
 DEFAULT_HOST = "127.0.0.1"
@@ -37,12 +38,9 @@ LOCAL_CREDENTIALS: dict[str, str] = {
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
 }
-# Stack outputs -> the environment variables the application reads (shared/config.py: REFERRAL211_<FIELD>).
-OUTPUT_VARIABLES: dict[str, str] = {
-    "DirectoryTableName": "REFERRAL211_DIRECTORY_TABLE",
-    "EventBusName": "REFERRAL211_EVENT_BUS_NAME",
-    "SearchBucketName": "REFERRAL211_SEARCH_BUCKET",
-    "BatchesBucketName": "REFERRAL211_BATCHES_BUCKET",
+# Outputs no function reads from its environment, exported by the local stack for tools and tests. The others
+# come from the template (shared/infra_template.py: output_variables).
+EXTRA_OUTPUT_VARIABLES: dict[str, str] = {
     "AnalyticsQueueUrl": "REFERRAL211_ANALYTICS_QUEUE_URL",
     "AnalyticsDeadLetterQueueUrl": "REFERRAL211_ANALYTICS_DEAD_LETTER_QUEUE_URL",
 }
@@ -97,12 +95,27 @@ def apply_environment(variables: Mapping[str, str]) -> None:
     reset_settings()
 
 
+def port_is_free(host: str, port: int) -> bool:
+    if port == 0:
+        return True
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def start_embedded_aws(
     port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, region: str = REGION, *, apply_env: bool = True
 ) -> EmbeddedAws:
-    """Start moto's server (port 0 picks a free port). With apply_env, os.environ points every client at it."""
+    """Start moto's server (port 0: a free port); with apply_env, os.environ points every client at it."""
     from moto.server import ThreadedMotoServer
 
+    # ThreadedMotoServer.start() waits forever when its thread cannot bind: check first.
+    if not port_is_free(host, port):
+        raise OSError(f"{host}:{port} is already in use")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
@@ -117,15 +130,13 @@ def start_embedded_aws(
 class Provisioned:
     stack_name: str
     outputs: dict[str, str]
+    variables: dict[str, str]
     created_directly: tuple[str, ...]
 
-    @property
-    def variables(self) -> dict[str, str]:
-        return variables_from_outputs(self.outputs)
 
-
-def variables_from_outputs(outputs: Mapping[str, str]) -> dict[str, str]:
-    return {OUTPUT_VARIABLES[name]: value for name, value in outputs.items() if name in OUTPUT_VARIABLES}
+def variables_from_outputs(template: dict[str, Any], outputs: Mapping[str, str]) -> dict[str, str]:
+    names = {**output_variables(template), **EXTRA_OUTPUT_VARIABLES}
+    return {names[name]: value for name, value in outputs.items() if name in names}
 
 
 def provision(
@@ -144,7 +155,8 @@ def provision(
 
 
 def provision_stack(stage: str = "local", *, template: dict[str, Any] | None = None) -> Provisioned:
-    subset = local_subset(template if template is not None else load_template())
+    full = template if template is not None else load_template()
+    subset = local_subset(full)
     cloudformation = client("cloudformation")
     name = stack_name(stage)
     created_directly: list[str] = []
@@ -156,11 +168,19 @@ def provision_stack(stage: str = "local", *, template: dict[str, Any] | None = N
             Parameters=[{"ParameterKey": "Stage", "ParameterValue": stage}],
         )
         created_directly = _create_what_cloudformation_skipped(cloudformation, name, stage, subset)
+        _apply_what_cloudformation_ignored(cloudformation, name, subset)
     stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
     if stack["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
-        raise TemplateError(f"local stack {name}: {stack['StackStatus']} {stack.get('StackStatusReason', '')}")
+        raise TemplateError(
+            f"local stack {name}: {stack['StackStatus']} {stack.get('StackStatusReason', '')}"
+        )
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-    return Provisioned(stack_name=name, outputs=outputs, created_directly=tuple(created_directly))
+    return Provisioned(
+        stack_name=name,
+        outputs=outputs,
+        variables=variables_from_outputs(full, outputs),
+        created_directly=tuple(created_directly),
+    )
 
 
 def stack_outputs(stage: str = "local") -> dict[str, str]:
@@ -179,7 +199,7 @@ def _stack_exists(cloudformation: Any, name: str) -> bool:
     return any(s["StackStatus"] != "DELETE_COMPLETE" for s in stacks)
 
 
-# ---- resources moto's CloudFormation skips -------------------------------------------------------------------------
+# ---- resources moto's CloudFormation skips -----------------------------------------------------------------
 
 
 class _SkippedTypeNotes(logging.Filter):
@@ -187,7 +207,9 @@ class _SkippedTypeNotes(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        return not (message.startswith("No Moto CloudFormation support for") and message.split()[-1] in _FALLBACKS)
+        return not (
+            message.startswith("No Moto CloudFormation support for") and message.split()[-1] in _FALLBACKS
+        )
 
 
 def _quiet_about_skipped_types() -> None:
@@ -203,7 +225,9 @@ def _create_what_cloudformation_skipped(
     cloudformation: Any, name: str, stage: str, subset: dict[str, Any]
 ) -> list[str]:
     summaries = cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]
-    physical = {s["LogicalResourceId"]: s.get("PhysicalResourceId", "") for s in summaries if s["LogicalResourceId"]}
+    physical = {
+        s["LogicalResourceId"]: s.get("PhysicalResourceId", "") for s in summaries if s["LogicalResourceId"]
+    }
     resources = subset["Resources"]
     skipped = [logical for logical in resources if logical not in physical]
     if not skipped:
@@ -214,7 +238,8 @@ def _create_what_cloudformation_skipped(
         create = _FALLBACKS.get(resource_type)
         if create is None:
             raise TemplateError(
-                f"local stack: moto's CloudFormation did not create {logical} ({resource_type}) and there is no "
+                f"local stack: moto's CloudFormation did not create {logical} ({resource_type}) "
+                "and there is no "
                 "direct creation for that type in shared/local_stack/aws.py"
             )
         create(resolver.resolve(resources[logical].get("Properties", {})))
@@ -233,13 +258,58 @@ _FALLBACKS: dict[str, Callable[[dict[str, Any]], None]] = {
     "AWS::SQS::QueuePolicy": _create_queue_policy,
 }
 
+
+# ---- properties moto's CloudFormation accepts but does not apply -------------------------------------------
+
+
+def _apply_what_cloudformation_ignored(cloudformation: Any, name: str, subset: dict[str, Any]) -> None:
+    summaries = cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]
+    physical = {
+        s["LogicalResourceId"]: s.get("PhysicalResourceId", "") for s in summaries if s["LogicalResourceId"]
+    }
+    for logical, resource in subset["Resources"].items():
+        complete = _PROPERTY_COMPLETIONS.get(resource["Type"])
+        if complete and physical.get(logical):
+            complete(physical[logical], resource.get("Properties", {}))
+
+
+def _complete_bucket(bucket: str, properties: dict[str, Any]) -> None:
+    s3 = client("s3")
+    versioning = properties.get("VersioningConfiguration")
+    if versioning:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": versioning["Status"]})
+    public_access = properties.get("PublicAccessBlockConfiguration")
+    if public_access:
+        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=public_access)
+
+
+def _complete_table(table: str, properties: dict[str, Any]) -> None:
+    recovery = properties.get("PointInTimeRecoverySpecification")
+    if recovery:
+        client("dynamodb").update_continuous_backups(
+            TableName=table,
+            PointInTimeRecoverySpecification={
+                "PointInTimeRecoveryEnabled": bool(recovery.get("PointInTimeRecoveryEnabled"))
+            },
+        )
+
+
+# S3 versioning matters to code that reads object versions; the others keep the local resources faithful.
+# Lifecycle rules are left out: nothing expires in a local stack's lifetime.
+_PROPERTY_COMPLETIONS: dict[str, Callable[[str, dict[str, Any]], None]] = {
+    "AWS::S3::Bucket": _complete_bucket,
+    "AWS::DynamoDB::Table": _complete_table,
+}
+
 _SUB_VARIABLE = re.compile(r"\$\{([A-Za-z0-9:]+)(?:\.([A-Za-z0-9.]+))?\}")
 
 
 class _Resolver:
-    """Resolves the intrinsics of the local subset against what moto created (only those the template uses)."""
+    """Resolves the local subset's intrinsics against what moto created (those the template uses)."""
 
-    def __init__(self, *, stage: str, stack: str, resources: dict[str, Any], physical: dict[str, str]) -> None:
+    def __init__(
+        self, *, stage: str, stack: str, resources: dict[str, Any], physical: dict[str, str]
+    ) -> None:
         self._resources = resources
         self._physical = physical
         self._pseudo = {

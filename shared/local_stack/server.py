@@ -1,8 +1,8 @@
-"""The Chalice app over HTTP on this machine (Chalice's local server, the one `chalice local` uses), in a thread.
+"""The Chalice app over HTTP, in a thread (Chalice's local server, the one `chalice local` uses).
 
-The app is imported only after the embedded AWS and the environment are ready, because `app.py` builds the app at
-import time. The stage's `environment_variables` from .chalice/config.json are applied first, without overriding
-what is already set (the provisioned resource names win).
+The app is imported only after the embedded AWS and the environment are ready, because `app.py` builds the app
+at import time. The stage's `environment_variables` from .chalice/config.json are applied first, without
+overriding what is already set (the provisioned resource names win).
 """
 
 from __future__ import annotations
@@ -42,10 +42,11 @@ def load_app(reference: str = "app:app", project_root: Path = PROJECT_ROOT) -> A
 
 
 class ApiServer:
-    """Chalice's local HTTP server in a daemon thread. The socket is bound on construction (errors surface here)."""
+    """Chalice's local HTTP server in a daemon thread; the socket is bound on construction."""
 
-    def __init__(self, app: Any, *, stage: str, host: str, port: int,
-                 config_from_disk: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, app: Any, *, stage: str, host: str, port: int, config_from_disk: dict[str, Any] | None = None
+    ) -> None:
         from chalice.config import Config
         from chalice.local import create_local_server
 
@@ -57,7 +58,9 @@ class ApiServer:
         )
         self._local = create_local_server(app, config, host, port)
         self.host, self.port = self._local.server.server_address[:2]
-        self._thread = threading.Thread(target=self._local.server.serve_forever, name="api-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._local.server.serve_forever, name="api-server", daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -1,19 +1,19 @@
 """What AWS runs on events, run locally: SQS queue consumers and handlers of uploads to a bucket.
 
 Queue consumers. In AWS an event source mapping polls the queue and invokes a Lambda function with
-`{"Records": [...]}`; with `ReportBatchItemFailures` the function answers `{"batchItemFailures": [{"itemIdentifier":
-<messageId>}]}` and only the other messages are deleted. `QueueWorker` does the same against the embedded SQS: a
-handler that raises fails the whole batch (nothing deleted; the messages come back after the visibility timeout and
-reach the dead-letter queue after `maxReceiveCount` receives, as in AWS).
+`{"Records": [...]}`; with `ReportBatchItemFailures` the function answers `{"batchItemFailures":
+[{"itemIdentifier": <messageId>}]}` and only the other messages are deleted. `QueueWorker` does the same
+against the embedded SQS: a handler that raises fails the whole batch (nothing deleted; the messages come back
+after the visibility timeout and reach the dead-letter queue after `maxReceiveCount` receives, as in AWS).
 
 Uploads. S3 event notifications to Lambda are not emulated by moto, so `UploadWatcher` polls the bucket
-(ListObjectsV2 under a prefix, once a second) and calls the handler with an AWS-shaped event
-`{"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put", "s3": {...}}]}` for each new object or
-new version (ETag) of an object. A handler error is logged and not retried (S3 retries an asynchronous invocation
+(ListObjectsV2 under a prefix, once a second) and calls the handler with an AWS-shaped event `{"Records":
+[{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put", "s3": {...}}]}` for each new object or new
+version (ETag) of an object. A handler error is logged and not retried (S3 retries an asynchronous invocation
 twice, then drops it unless a failure destination is configured).
 
-Registering a consumer: add a line to `QUEUE_CONSUMERS` or `UPLOAD_HANDLERS` ("module:function", imported when the
-local stack starts) or call `register_queue_consumer` / `register_upload_handler` before `start_workers`.
+Registering a consumer: add a line to `QUEUE_CONSUMERS` or `UPLOAD_HANDLERS` ("module:function", imported when
+the local stack starts) or call `register_queue_consumer` / `register_upload_handler` before `start_workers`.
 A handler takes `(event)` or `(event, context)` (a Lambda handler; a `LocalContext` is passed).
 """
 
@@ -39,9 +39,15 @@ Handler = Callable[..., Any]
 
 # Stack output naming a queue URL -> "module:function" of its consumer. Empty until the consumers exist; the
 # analytics queue meanwhile keeps what the bus routes to it (read it with `aws sqs receive-message`).
-QUEUE_CONSUMERS: dict[str, str] = {}
+QUEUE_CONSUMERS: dict[str, str] = {
+    "SearchRefreshQueueUrl": "functions.admin_batches:handle_search_refresh",
+    "AnalyticsQueueUrl": "functions.analytics_aggregator:handle",
+    "ConnectEventsQueueUrl": "functions.connect_events:handle",
+}
 # (stack output naming a bucket, key prefix) -> "module:function" of the handler of new objects there.
-UPLOAD_HANDLERS: dict[tuple[str, str], str] = {}
+UPLOAD_HANDLERS: dict[tuple[str, str], str] = {
+    ("BatchesBucketName", "uploads/"): "functions.admin_batches:handle_upload",
+}
 
 _registered_consumers: dict[str, tuple[Handler | str, int]] = {}
 _registered_uploads: dict[tuple[str, str], Handler | str] = {}
@@ -103,7 +109,7 @@ def invoke(handler: Handler, event: dict[str, Any], name: str) -> Any:
     return handler(event)
 
 
-# ---- SQS ------------------------------------------------------------------------------------------------------
+# ---- SQS ---------------------------------------------------------------------------------------------------
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
@@ -145,8 +151,9 @@ def succeeded_receipts(messages: list[dict[str, Any]], response: Any) -> list[st
 
 
 class QueueWorker(threading.Thread):
-    def __init__(self, name: str, queue_url: str, handler: Handler, *, batch_size: int = 10,
-                 wait_seconds: int = 1) -> None:
+    def __init__(
+        self, name: str, queue_url: str, handler: Handler, *, batch_size: int = 10, wait_seconds: int = 1
+    ) -> None:
         super().__init__(name=f"queue-worker-{name}", daemon=True)
         self.queue_url = queue_url
         self.handler = handler
@@ -161,9 +168,9 @@ class QueueWorker(threading.Thread):
 
     def run(self) -> None:
         sqs = client("sqs")
-        queue_arn = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
         region = sqs.meta.region_name
         while not self._stopping.is_set():
             try:
@@ -186,7 +193,9 @@ class QueueWorker(threading.Thread):
         try:
             response = invoke(self.handler, sqs_event(messages, queue_arn, region), self.function_name)
         except Exception:
-            logger.exception("queue consumer failed; the batch returns to the queue", extra={"queue": self.queue_url})
+            logger.exception(
+                "queue consumer failed; the batch returns to the queue", extra={"queue": self.queue_url}
+            )
             return 0
         receipts = succeeded_receipts(messages, response)
         for start in range(0, len(receipts), 10):
@@ -199,7 +208,7 @@ class QueueWorker(threading.Thread):
         return len(receipts)
 
 
-# ---- S3 -------------------------------------------------------------------------------------------------------
+# ---- S3 ----------------------------------------------------------------------------------------------------
 
 
 def s3_event(bucket: str, obj: Mapping[str, Any], region: str) -> dict[str, Any]:
@@ -216,7 +225,10 @@ def s3_event(bucket: str, obj: Mapping[str, Any], region: str) -> dict[str, Any]
                 "eventName": "ObjectCreated:Put",
                 "userIdentity": {"principalId": "local"},
                 "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-                "responseElements": {"x-amz-request-id": uuid.uuid4().hex[:16].upper(), "x-amz-id-2": "local"},
+                "responseElements": {
+                    "x-amz-request-id": uuid.uuid4().hex[:16].upper(),
+                    "x-amz-id-2": "local",
+                },
                 "s3": {
                     "s3SchemaVersion": "1.0",
                     "configurationId": "referral211-local-uploads",
@@ -238,7 +250,9 @@ def s3_event(bucket: str, obj: Mapping[str, Any], region: str) -> dict[str, Any]
 
 
 class UploadWatcher(threading.Thread):
-    def __init__(self, name: str, bucket: str, prefix: str, handler: Handler, *, interval: float = 1.0) -> None:
+    def __init__(
+        self, name: str, bucket: str, prefix: str, handler: Handler, *, interval: float = 1.0
+    ) -> None:
         super().__init__(name=f"upload-watcher-{name}", daemon=True)
         self.bucket = bucket
         self.prefix = prefix
@@ -278,7 +292,7 @@ class UploadWatcher(threading.Thread):
         return len(fresh)
 
 
-# ---- lifecycle --------------------------------------------------------------------------------------------------
+# ---- lifecycle ---------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -302,8 +316,10 @@ class Workers:
 
 
 def start_workers(outputs: Mapping[str, str]) -> Workers:
-    """Start a thread per registered queue consumer and upload handler; `outputs` are the local stack's outputs."""
-    consumers: dict[str, tuple[Handler | str, int]] = {name: (ref, 10) for name, ref in QUEUE_CONSUMERS.items()}
+    """A thread per registered queue consumer and upload handler; `outputs`: the local stack's outputs."""
+    consumers: dict[str, tuple[Handler | str, int]] = {
+        name: (ref, 10) for name, ref in QUEUE_CONSUMERS.items()
+    }
     consumers.update(_registered_consumers)
     uploads: dict[tuple[str, str], Handler | str] = {**UPLOAD_HANDLERS, **_registered_uploads}
     threads: list[QueueWorker | UploadWatcher] = []

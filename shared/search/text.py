@@ -35,11 +35,13 @@ STOPWORDS: frozenset[str] = frozenset(
     avoir etre fait faire peux peut pouvons pu plus rien quoi quelque quelqu quelqun chose choses tres trop bien
     ca cela ceci ici comme si sans sous chez vers tout tous toute toutes autre autres aussi alors donc car or ni
     dont lequel laquelle lesquels lesquelles dois doit veux veut voudrais voudrait aimerais faut svp stp merci
-    bonjour allo salut mon ma mes cherche cherchons chercher trouver trouve
+    bonjour allo salut mon ma mes cherche cherchons chercher trouver trouve nulle nul part partout aucun aucune
+    jamais toujours encore deja maintenant aujourd hui demain sens sent sentir senti
     the an and or of to in on at for with by from is are am was were be been being i me my we our you your he she
     it its they them their this that these those there here what which who whom how where when why can could would
     should will shall do does did have has had not no any some please thanks hi hello looking find want get got
-    just very much many more most also near around about into over under out up down s t
+    just very much many more most also near around about into over under out up down s t feel feeling tonight
+    today now
     """.split()
 )
 
@@ -49,7 +51,7 @@ WEAK_WORDS: frozenset[str] = frozenset(
     aide aider besoin besoins service services ressource ressources organisme organismes centre centres programme
     programmes soutien support help helps need needs needed resource resources organization organisation centre
     center centers program programs info information informations urgent urgence gens personne personnes people
-    person quebec qc region
+    person gratuit gratuite gratuits gratuitement free cheap cher chere pas soir tonight
     """.split()
 )
 # Words that are both weak and meaningful in a phrase are handled by the thesaurus (e.g. "urgence" in
@@ -106,11 +108,24 @@ def analyse_raw(text: str) -> str:
     return " ".join(tokens(text))
 
 
+# Articles and prepositions ignored inside phrases and place names ("rien à manger" = "rien manger",
+# "Rivière-du-Loup" = "riviere loup"); pronouns and negations stay ("je file pas").
+GLUE: frozenset[str] = frozenset(
+    "a au aux d de des du en et l la le les un une pour par sur dans avec the of to for an in on at and".split()
+)
+
+
+def phrase_tokens(text: str) -> list[str]:
+    """Folded tokens without glue words: the form phrases and place names are matched on."""
+    return [t for t in tokens(text) if t not in GLUE]
+
+
 def max_edits(token: str) -> int:
-    """Typo budget by word length: short words must be exact, long words forgive two slips."""
+    """Typo budget by word length: words of up to four letters must be exact (a one-letter slip in "cher" is
+    "char"), five to eight letters forgive one slip, longer words two."""
     n = len(token)
-    if n < 4 or token.isdigit():
+    if n <= 4 or token.isdigit():
         return 0
-    if n < 8:
+    if n <= 8:
         return 1
     return 2

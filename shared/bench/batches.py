@@ -1,0 +1,238 @@
+"""Benchmark section "batches": listing imports from HTTP request to searchable, and through the S3 path.
+
+    from shared.bench import batches
+    figures = batches.run(argparse.Namespace(services=3000, upload_services=10000))
+
+Runs against the embedded AWS (moto's server on loopback, as `referral211 up`), provisioned from
+infra/template.yaml; the Chalice app is called in process (its AWS calls go over HTTP to moto). Measures:
+- request: POST /admin/batches with N synthetic Montréal services (HSDS JSON) -> 202 applied, then the search
+  refresh consumer fed with the events the bus routed (one region rebuild) -> "applied and searchable";
+- writes per created, changed and unchanged listing: DynamoDB write requests and item actions on the directory
+  table, counted on the client (re-import of the same export under another Idempotency-Key; then 10% changed);
+- S3 path: POST /admin/batches/uploads, PUT to the presigned URL, the upload function on the S3 event; time and
+  peak memory, extrapolated linearly to 50,000 services against Lambda's limits (900 s, 10,240 MB).
+Targets (issue 4): 3,000 applied and searchable under 30 s locally; zero writes for an unchanged re-import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import time
+import urllib.request
+from collections import Counter
+from typing import Any
+
+TARGET_SEARCHABLE_S = 30.0
+LAMBDA_TIMEOUT_S = 900.0
+LAMBDA_MEMORY_MB = 10_240.0
+STREETS = ("rue Ontario Est", "boulevard Saint-Laurent", "rue Sainte-Catherine Est", "avenue du Mont-Royal Est",
+           "rue Jean-Talon Ouest", "boulevard Pie-IX", "rue Wellington", "rue Notre-Dame Ouest")
+WORDS = ("Entraide", "Carrefour", "Maison", "Centre", "Comptoir", "Projet", "Ressource", "Réseau")
+KINDS = ("dépannage alimentaire", "aide aux devoirs", "halte-garderie", "cuisine collective", "clinique d'impôts",
+         "accompagnement", "friperie", "soutien aux proches aidants", "écoute téléphonique", "francisation")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--services", type=int, default=3000, help="services in the HTTP batch (default 3000)")
+    parser.add_argument("--upload-services", type=int, default=10000, help="services through S3 (default 10000)")
+
+
+def synthetic(n: int, region: str = "06", seed: int = 211, start: int = 0) -> list[dict[str, Any]]:
+    """N realistic-shaped HSDS services of Montréal, organisations of ~3 services each (deterministic)."""
+    from shared.directory import taxonomy
+
+    rng = random.Random(seed)
+    terms = [t.code for t in taxonomy.all_terms() if t.parent_id]
+    services = []
+    for i in range(start, start + n):
+        org = i // 3
+        lat, lon = 45.45 + rng.random() * 0.2, -73.75 + rng.random() * 0.25
+        fsa = f"H{rng.randint(1, 9)}{rng.choice('ABCEGHJKLMNPRSTVWXYZ')}"
+        services.append({
+            "id": f"bench-svc-{i}",
+            "name": f"{rng.choice(KINDS).capitalize()} {i}",
+            "description": f"Service communautaire numéro {i} offert aux résidents du quartier.",
+            "region": region,
+            "status": "active",
+            "organization": {"id": f"bench-org-{org}", "name": f"{WORDS[org % len(WORDS)]} communautaire {org}",
+                             "description": "Organisme communautaire de quartier.", "region": region},
+            "phones": [{"number": f"514 555-{i % 10000:04d}"}],
+            "schedules": [{"freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR", "opens_at": "09:00", "closes_at": "16:30"}],
+            "attributes": [{"taxonomy_term_id": rng.choice(terms)}],
+            "service_at_locations": [{"location": {
+                "name": "Point de service", "latitude": round(lat, 5), "longitude": round(lon, 5),
+                "addresses": [{"address_1": f"{rng.randint(10, 9999)}, {rng.choice(STREETS)}", "city": "Montréal",
+                               "postal_code": f"{fsa} {rng.randint(1, 9)}{rng.choice('ABCEGHJKLMNPRSTVWXYZ')}"
+                                              f"{rng.randint(1, 9)}"}]}}],
+        })
+    return services
+
+
+class DirectoryWrites:
+    """Counts write requests and item actions per DynamoDB table (botocore hook on the client)."""
+
+    def __init__(self) -> None:
+        self.requests: Counter[str] = Counter()
+        self.items: Counter[str] = Counter()
+
+    def __call__(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        name = model.name
+        if name in ("PutItem", "DeleteItem", "UpdateItem"):
+            self.requests[params["TableName"]] += 1
+            self.items[params["TableName"]] += 1
+        elif name == "BatchWriteItem":
+            for table, requests in params["RequestItems"].items():
+                self.requests[table] += 1
+                self.items[table] += len(requests)
+        elif name == "TransactWriteItems":
+            tables = Counter(next(iter(a.values()))["TableName"] for a in params["TransactItems"])
+            for table, count in tables.items():
+                self.requests[table] += 1
+                self.items[table] += count
+
+    def reset(self) -> None:
+        self.requests.clear()
+        self.items.clear()
+
+
+def _post(api: Any, token: str, body: bytes, query: str, key: str) -> tuple[int, dict[str, Any]]:
+    response = api.http.post(f"/admin/batches?{query}", body=body, headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json", "Idempotency-Key": key})
+    return response.status_code, json.loads(response.body)
+
+
+def _refresh_from_queue(outputs: dict[str, str]) -> tuple[float, int]:
+    """Feed the search refresh consumer what the bus routed to its queue, as the local stack's worker would."""
+    from functions.admin_batches import handle_search_refresh
+    from shared.aws.clients import client
+
+    sqs = client("sqs")
+    url = outputs["SearchRefreshQueueUrl"]
+    records: list[dict[str, Any]] = []
+    while True:
+        answer = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        messages = answer.get("Messages", [])
+        if not messages:
+            break
+        records += [{"messageId": m["MessageId"], "body": m["Body"]} for m in messages]
+        sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                                                         for i, m in enumerate(messages)])
+    started = time.perf_counter()
+    handle_search_refresh({"Records": records})
+    return time.perf_counter() - started, len(records)
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(options: argparse.Namespace) -> dict[str, Any]:
+    import os
+
+    from chalice.test import Client
+
+    from shared.aws.clients import client
+    from shared.config import get_settings
+    from shared.identity import issue_dev_token
+    from shared.local_stack.aws import provision_stack, start_embedded_aws, stack_outputs
+    from shared.search.store import IndexStore
+    from shared.aws.s3 import Bucket
+
+    count = int(getattr(options, "services", 3000))
+    upload_count = int(getattr(options, "upload_services", 10000))
+    os.environ.setdefault("REFERRAL211_DEV_KEY_PATH", ".local/dev-jwt-key.pem")
+    embedded = start_embedded_aws(0)
+    try:
+        provision = provision_stack("local")
+        from shared.local_stack.aws import apply_environment
+
+        apply_environment({"REFERRAL211_STAGE": "local", **provision.variables})
+        outputs = stack_outputs("local")
+        settings = get_settings()
+        writes = DirectoryWrites()
+        client("dynamodb").meta.events.register("provide-client-params.dynamodb.*", writes)
+        token = issue_dev_token(settings, roles=["region-admin"], regions=["06"], username="bench")
+        from app import app
+
+        figures: dict[str, Any] = {"services": count}
+        with Client(app) as api:
+            body = json.dumps(synthetic(count)).encode()
+            figures["body_mb"] = round(len(body) / 1e6, 2)
+            started = time.perf_counter()
+            status, batch = _post(api, token, body, "region=06", "bench-1")
+            figures["request_s"] = round(time.perf_counter() - started, 2)
+            assert status == 202 and batch["status"] == "applied", batch
+            refresh_s, events = _refresh_from_queue(outputs)
+            figures["refresh_s"] = round(refresh_s, 2)
+            figures["events"] = events
+            figures["applied_and_searchable_s"] = round(figures["request_s"] + refresh_s, 2)
+            pointer = IndexStore(Bucket(settings.search_bucket)).pointer("06")
+            figures["indexed_documents"] = pointer.documents if pointer else 0
+            table = settings.directory_table
+            figures["created_write_requests_per_listing"] = round(writes.requests[table] / count, 2)
+            figures["created_write_items_per_listing"] = round(writes.items[table] / count, 2)
+
+            writes.reset()
+            started = time.perf_counter()
+            status, again = _post(api, token, body, "region=06", "bench-2")
+            figures["unchanged_reimport_s"] = round(time.perf_counter() - started, 2)
+            figures["unchanged"] = again["counts"]["unchanged"]
+            figures["unchanged_write_requests"] = writes.requests[table]
+
+            changed = synthetic(count)
+            for service in changed[::10]:
+                service["description"] += " Horaire d'été."
+            writes.reset()
+            started = time.perf_counter()
+            status, third = _post(api, token, json.dumps(changed).encode(), "region=06", "bench-3")
+            figures["changed_batch_s"] = round(time.perf_counter() - started, 2)
+            updated = third["counts"]["updated"]
+            figures["updated"] = updated
+            figures["changed_write_requests_per_listing"] = round(writes.requests[table] / max(1, updated), 2)
+            figures["changed_write_items_per_listing"] = round(writes.items[table] / max(1, updated), 2)
+            _refresh_from_queue(outputs)
+
+            # S3 path
+            upload_token = issue_dev_token(settings, roles=["region-admin"], regions=["13"], username="bench")
+            response = api.http.post("/admin/batches/uploads?region=13", body=json.dumps(
+                {"content_type": "application/json"}).encode(), headers={
+                "Authorization": f"Bearer {upload_token}", "Content-Type": "application/json"})
+            upload = json.loads(response.body)
+            big = json.dumps(synthetic(upload_count, region="13", seed=13, start=100_000)).encode()
+            request = urllib.request.Request(upload["upload"]["url"], data=big, method="PUT",
+                                             headers={"Content-Type": "application/json"})
+            urllib.request.urlopen(request).read()  # noqa: S310 - the embedded AWS on loopback
+            from functions.admin_batches import handle_upload
+
+            memory_before = _peak_mb()
+            started = time.perf_counter()
+            result = handle_upload({"Records": [{"s3": {"bucket": {"name": settings.batches_bucket},
+                                                        "object": {"key": upload["upload"]["key"]}}}]})
+            upload_s = time.perf_counter() - started
+            assert result["results"][0]["status"] == "applied", result
+            figures["upload_services"] = upload_count
+            figures["upload_body_mb"] = round(len(big) / 1e6, 2)
+            figures["upload_import_s"] = round(upload_s, 2)
+            figures["upload_peak_rss_mb"] = round(_peak_mb(), 1)
+            per_service_s = upload_s / upload_count
+            figures["extrapolated_50k_s"] = round(per_service_s * 50_000, 1)
+            figures["extrapolated_50k_peak_mb"] = round(max(_peak_mb(), memory_before) * 50_000 / upload_count, 0)
+        figures["target_searchable_met"] = figures["applied_and_searchable_s"] < TARGET_SEARCHABLE_S
+        figures["target_zero_unchanged_writes_met"] = figures["unchanged_write_requests"] == 0
+        figures["target_50k_one_lambda_met"] = figures["extrapolated_50k_s"] < LAMBDA_TIMEOUT_S
+        return figures
+    finally:
+        embedded.stop()
+
+
+def main() -> None:  # pragma: no cover - `python -m shared.bench.batches`
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    print(json.dumps(run(parser.parse_args()), indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,281 @@
+"""Where search indexes live (S3, or a folder locally) and how a lookup process keeps the current ones loaded.
+
+Layout under a prefix (default `search/v1/`):
+- `{partition}/{version}.idx`: one immutable packed index per build (index.py);
+- `{partition}/current.json`: the partition's pointer (version, object key, documents, size, build time, and for
+  regions the services that serve beyond the region, which the shared `QC` partition is built from);
+- `manifest.json`: every partition's current version in one small object, rewritten after each publish.
+
+A lookup process reads only `manifest.json`, at most once per `check_interval` (1.5 s by default) and with
+If-None-Match, so an unchanged manifest costs one 304 and no body. When a partition's version moves, the new
+object is fetched, unpacked into local disk (/tmp on Lambda) and swapped in; the old one is closed. Partitions are
+loaded lazily, on first use. Freshness: a publish is visible to a lookup at most `check_interval` after the
+manifest is written.
+
+The manifest is rebuilt from the partition pointers by each publisher, then verified: if a concurrent publisher
+moved a pointer meanwhile, it is rewritten (S3 is strongly consistent for reads after writes), so the manifest
+converges to the pointers.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import orjson
+
+from shared.directory.models import REGION_CODES
+from shared.search.index import SHARED_PARTITION, LoadedIndex, load_index
+
+PARTITIONS: tuple[str, ...] = (*REGION_CODES, SHARED_PARTITION)
+DEFAULT_PREFIX = "search/v1/"
+
+
+@dataclass(frozen=True)
+class IndexVersion:
+    partition: str
+    version: str
+    key: str
+    documents: int
+    size_bytes: int
+    built_at: str
+    cross_region_services: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "partition": self.partition,
+            "version": self.version,
+            "key": self.key,
+            "documents": self.documents,
+            "size_bytes": self.size_bytes,
+            "built_at": self.built_at,
+            "cross_region_services": list(self.cross_region_services),
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> IndexVersion:
+        return cls(
+            partition=raw["partition"],
+            version=raw["version"],
+            key=raw["key"],
+            documents=int(raw.get("documents", 0)),
+            size_bytes=int(raw.get("size_bytes", 0)),
+            built_at=raw.get("built_at", ""),
+            cross_region_services=tuple(raw.get("cross_region_services", ())),
+        )
+
+
+class BlobStore(Protocol):
+    """Bytes by key with conditional reads: S3 (`shared.aws.s3.Bucket`) or a local folder."""
+
+    def put(self, key: str, body: bytes, *, content_type: str = ...) -> str: ...
+
+    def get(self, key: str) -> Any | None: ...
+
+    def get_if_changed(self, key: str, etag: str | None) -> Any | None: ...
+
+
+@dataclass(frozen=True)
+class _Blob:
+    key: str
+    body: bytes
+    etag: str
+
+
+class FolderStore:
+    """A BlobStore on local disk (benchmarks, tools); ETags are content hashes."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if self.root.resolve() not in path.parents:
+            raise ValueError("key escapes the store")
+        return path
+
+    def put(self, key: str, body: bytes, *, content_type: str = "application/octet-stream") -> str:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(path.suffix + f".{uuid.uuid4().hex}.tmp")
+        temporary.write_bytes(body)
+        temporary.replace(path)
+        return _etag(body)
+
+    def get(self, key: str) -> _Blob | None:
+        path = self._path(key)
+        if not path.exists():
+            return None
+        body = path.read_bytes()
+        return _Blob(key, body, _etag(body))
+
+    def get_if_changed(self, key: str, etag: str | None) -> _Blob | None:
+        found = self.get(key)
+        if found is None or (etag and found.etag == etag):
+            return None
+        return found
+
+
+def _etag(body: bytes) -> str:
+    import hashlib
+
+    return hashlib.md5(body, usedforsecurity=False).hexdigest()
+
+
+class IndexStore:
+    """Publishes and reads index versions in a BlobStore."""
+
+    def __init__(self, blobs: BlobStore, prefix: str = DEFAULT_PREFIX) -> None:
+        self.blobs = blobs
+        self.prefix = prefix
+
+    def _pointer_key(self, partition: str) -> str:
+        return f"{self.prefix}{partition}/current.json"
+
+    @property
+    def manifest_key(self) -> str:
+        return f"{self.prefix}manifest.json"
+
+    def pointer(self, partition: str) -> IndexVersion | None:
+        found = self.blobs.get(self._pointer_key(partition))
+        return IndexVersion.from_json(orjson.loads(found.body)) if found else None
+
+    def publish(
+        self, partition: str, data: bytes, *, documents: int, cross_region_services: list[str] | None = None
+    ) -> IndexVersion:
+        built_at = datetime.now(UTC)
+        version = f"{built_at.strftime('%Y%m%dT%H%M%S%fZ')}-{uuid.uuid4().hex[:8]}"
+        key = f"{self.prefix}{partition}/{version}.idx"
+        self.blobs.put(key, data)
+        pointer = IndexVersion(
+            partition=partition,
+            version=version,
+            key=key,
+            documents=documents,
+            size_bytes=len(data),
+            built_at=built_at.isoformat(),
+            cross_region_services=tuple(cross_region_services or ()),
+        )
+        self.blobs.put(self._pointer_key(partition), orjson.dumps(pointer.to_json()), content_type="application/json")
+        self.write_manifest()
+        return pointer
+
+    def write_manifest(self, attempts: int = 3) -> dict[str, IndexVersion]:
+        """Rebuild the manifest from the pointers; verify and rewrite if a concurrent publish moved one."""
+        current: dict[str, IndexVersion] = {}
+        for _ in range(attempts):
+            current = {p: v for p in PARTITIONS if (v := self.pointer(p)) is not None}
+            body = {"partitions": {p: v.to_json() for p, v in current.items()}}
+            self.blobs.put(self.manifest_key, orjson.dumps(body), content_type="application/json")
+            again = {p: v for p in PARTITIONS if (v := self.pointer(p)) is not None}
+            if {p: v.version for p, v in again.items()} == {p: v.version for p, v in current.items()}:
+                break
+        return current
+
+    def read_manifest(self, etag: str | None = None) -> tuple[dict[str, IndexVersion], str] | None:
+        """The manifest and its ETag, or None when unchanged since `etag` (or absent)."""
+        found = self.blobs.get_if_changed(self.manifest_key, etag)
+        if found is None:
+            return None
+        raw = orjson.loads(found.body)
+        versions = {p: IndexVersion.from_json(v) for p, v in raw.get("partitions", {}).items()}
+        return versions, found.etag
+
+    def read_index(self, version: IndexVersion) -> bytes:
+        found = self.blobs.get(version.key)
+        if found is None:
+            raise LookupError(f"search index object {version.key} is missing")
+        return bytes(found.body)
+
+
+# ---- the lookup side ----------------------------------------------------------------------------------------------
+
+
+class IndexProvider(Protocol):
+    def partitions(self) -> list[str]: ...
+
+    def get(self, partition: str) -> LoadedIndex | None: ...
+
+
+@dataclass
+class StaticIndexProvider:
+    """Indexes held in memory, never refreshed (tests, the relevance benchmark)."""
+
+    indexes: dict[str, LoadedIndex] = field(default_factory=dict)
+
+    def partitions(self) -> list[str]:
+        return sorted(self.indexes)
+
+    def get(self, partition: str) -> LoadedIndex | None:
+        return self.indexes.get(partition)
+
+
+class StoreIndexProvider:
+    """Lazily loads the current version of each partition from an IndexStore and follows the manifest."""
+
+    def __init__(
+        self,
+        store: IndexStore,
+        *,
+        check_interval: float = 1.5,
+        clock: Callable[[], float] = time.monotonic,
+        cache_root: Path | None = None,
+    ) -> None:
+        self.store = store
+        self.check_interval = check_interval
+        self.clock = clock
+        self.cache_root = cache_root
+        self._lock = threading.RLock()
+        self._manifest: dict[str, IndexVersion] = {}
+        self._etag: str | None = None
+        self._checked_at: float | None = None
+        self._loaded: dict[str, LoadedIndex] = {}
+        self.loads = 0
+        self.manifest_reads = 0
+
+    def _refresh_manifest(self) -> None:
+        now = self.clock()
+        if self._checked_at is not None and now - self._checked_at < self.check_interval:
+            return
+        self.manifest_reads += 1
+        answer = self.store.read_manifest(self._etag)
+        self._checked_at = now
+        if answer is not None:
+            self._manifest, self._etag = answer
+
+    def partitions(self) -> list[str]:
+        with self._lock:
+            self._refresh_manifest()
+            return sorted(p for p, v in self._manifest.items() if v.documents > 0)
+
+    def get(self, partition: str) -> LoadedIndex | None:
+        with self._lock:
+            self._refresh_manifest()
+            wanted = self._manifest.get(partition)
+            loaded = self._loaded.get(partition)
+            if wanted is None:
+                return loaded
+            if loaded is not None and loaded.version == wanted.version:
+                return loaded
+            fresh = load_index(self.store.read_index(wanted), version=wanted.version, root=self.cache_root)
+            self.loads += 1
+            self._loaded[partition] = fresh
+            if loaded is not None:
+                loaded.close()
+            return fresh
+
+    def versions(self) -> dict[str, str]:
+        with self._lock:
+            return {p: i.version for p, i in self._loaded.items()}
+
+    def close(self) -> None:
+        with self._lock:
+            for loaded in self._loaded.values():
+                loaded.close()
+            self._loaded.clear()

@@ -1,0 +1,202 @@
+"""The analytics consumer on moto: exactly-once counts under duplicates, replays, partial failures and poison."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from shared.config import get_settings
+from tests.analytics_stream import (
+    FOOD_BANK,
+    contact_event,
+    lookup,
+    redelivered,
+    random_stream,
+    sqs_batch,
+    tally_requests,
+)
+
+
+def consume(batch: dict[str, Any]) -> dict[str, Any]:
+    from functions.analytics_aggregator import handle
+
+    return handle(batch)
+
+
+def stored_requests() -> Counter[tuple[str, str, str, str]]:
+    from shared.analytics.counters import StatsStore
+    from shared.analytics.projections import split_cell_name
+
+    store = StatsStore(get_settings().stats_table)
+    found: Counter[tuple[str, str, str, str]] = Counter()
+    for region in ["00", "02", "03", "06", "13"]:
+        for period, cells in store.read_counters("requests", region, "2025-12-01", "2026-12-31"):
+            for name, value in cells.items():
+                measure, (channel,) = split_cell_name(name)
+                found[(period, region, channel, measure)] += value
+    return found
+
+
+@pytest.fixture(autouse=True)
+def _fresh_components() -> None:
+    from functions.analytics_aggregator import _components
+
+    _components.cache_clear()
+
+
+def test_duplicates_in_and_across_batches_and_replays_count_once(aws: dict[str, str]) -> None:
+    # GIVEN 300 events, 10% delivered twice in the same batch, 10% again in a later batch, 5% replayed
+    events = random_stream(300, seed=1)
+    rng = random.Random(2)
+    first = events + rng.sample(events, 30)
+    rng.shuffle(first)
+    later = [redelivered(e) for e in rng.sample(events, 30)]
+    replayed = [redelivered(e, replay="replay-2026-03") for e in rng.sample(events, 15)]
+    # WHEN they arrive in batches of 100
+    stream = first + later + replayed
+    for start in range(0, len(stream), 100):
+        answer = consume(sqs_batch(stream[start:start + 100]))
+        assert answer == {"batchItemFailures": []}
+    # THEN every count equals an independent tally of distinct events
+    assert stored_requests() == +tally_requests(events)
+
+
+def test_poison_messages_are_reported_without_blocking_the_rest(aws: dict[str, str]) -> None:
+    # GIVEN a batch with good events and three kinds of poison
+    good = [lookup(channel="web"), lookup(channel="phone")]
+    broken_contract = lookup()
+    broken_contract["detail"]["region"] = "99"
+    batch = sqs_batch([good[0], "not json {", {"unexpected": "shape"}, broken_contract, good[1]])
+    ids = [r["messageId"] for r in batch["Records"]]
+    # WHEN it is consumed
+    answer = consume(batch)
+    # THEN only the poison is reported, and the good events are counted
+    assert {f["itemIdentifier"] for f in answer["batchItemFailures"]} == {ids[1], ids[2], ids[3]}
+    assert stored_requests() == +tally_requests(good)
+
+
+def test_a_batch_of_only_poison_is_reported_not_raised(aws: dict[str, str]) -> None:
+    batch = sqs_batch(["{", "[]"])
+    answer = consume(batch)
+    assert len(answer["batchItemFailures"]) == 2
+
+
+def test_events_no_projection_counts_are_accepted_and_logged(aws: dict[str, str]) -> None:
+    # GIVEN an event type analytics does not count yet
+    other = contact_event("ListingChanged", channel="web")
+    other["source"] = "referral211.batches"
+    answer = consume(sqs_batch([other]))
+    # THEN it is not a failure, counts nothing, and the raw log keeps it for a later rebuild
+    assert answer == {"batchItemFailures": []}
+    assert stored_requests() == Counter()
+    from shared.analytics.event_log import EventLog
+
+    logged = list(EventLog(get_settings().analytics_bucket).read(
+        datetime(2026, 3, 10).date(), datetime(2026, 3, 10).date()))
+    assert len(logged) == 1
+
+
+def test_a_failed_transaction_fails_only_its_messages_and_the_retry_counts_once(
+    aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.aws.dynamodb import Table
+    from shared.errors import ServiceUnavailable
+
+    # GIVEN events over 120 days (more items than one transaction holds), and DynamoDB throttling the second
+    # transaction only
+    day1 = [lookup(when=datetime(2026, 1, 1, 15, tzinfo=UTC) + timedelta(days=n), region="02") for n in range(120)]
+    day2 = [lookup(when=datetime(2026, 3, 11, 15, tzinfo=UTC), region="06") for _ in range(3)]
+    original = Table.transact
+    calls = {"n": 0}
+
+    def flaky(self: Table, actions: list[dict[str, Any]]) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise ServiceUnavailable("throttled", message_en="throttled")
+        original(self, actions)
+
+    monkeypatch.setattr(Table, "transact", flaky)
+    batch = sqs_batch(day1 + day2)
+    # WHEN the batch is consumed
+    answer = consume(batch)
+    failed = {f["itemIdentifier"] for f in answer["batchItemFailures"]}
+    # THEN some messages are reported failed, not all
+    assert 0 < len(failed) < len(batch["Records"])
+    # WHEN SQS redelivers the whole batch (the worst case: even the successes come back)
+    monkeypatch.setattr(Table, "transact", original)
+    assert consume(sqs_batch(day1 + day2)) == {"batchItemFailures": []}
+    # THEN every event counts once
+    assert stored_requests() == +tally_requests(day1 + day2)
+
+
+def test_a_concurrent_consumer_of_the_same_events_cannot_double_count(
+    aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.analytics.counters import StatsStore
+
+    # GIVEN a consumer that reads the seen markers, then another consumer counts the same events before it writes
+    events = [lookup(channel="chat") for _ in range(5)]
+    original = StatsStore._read_markers
+    state = {"raced": False}
+
+    def read_then_race(self: StatsStore, keys: Any) -> Any:
+        markers = original(self, keys)
+        if not state["raced"]:
+            state["raced"] = True
+            consume(sqs_batch(events))  # the other consumer (SQS delivered the message twice at once)
+        return markers
+
+    monkeypatch.setattr(StatsStore, "_read_markers", read_then_race)
+    # WHEN the first consumer writes with its stale view
+    assert consume(sqs_batch(events)) == {"batchItemFailures": []}
+    # THEN its transaction is refused, it re-reads, and every event counts once
+    assert stored_requests() == +tally_requests(events)
+
+
+def test_writes_per_event_stay_low_when_counters_combine(aws: dict[str, str], aws_calls: Any) -> None:
+    # GIVEN 1,000 lookups of one busy day across regions and channels (a live batch)
+    events = [lookup(region=r, channel=c, when=datetime(2026, 3, 10, 15, tzinfo=UTC), term=FOOD_BANK)
+              for r in ("02", "03", "06", "13") for c in ("web", "phone") for _ in range(125)]
+    # WHEN they are consumed as one batch
+    from shared.analytics.aggregator import handle_batch
+    from shared.analytics.counters import StatsStore
+
+    outcome = handle_batch(sqs_batch(events), None, store=StatsStore(get_settings().stats_table), log=None)
+    # THEN it costs a handful of item writes, not one per event, and no Scan
+    assert outcome.counted == 1000
+    assert outcome.writes / 1000 < 0.05
+    assert "Scan" not in aws_calls.of("dynamodb")
+
+
+def test_poison_lands_in_the_dead_letter_queue_after_max_receives(aws: dict[str, str]) -> None:
+    from shared.aws.clients import client
+
+    # GIVEN the analytics queue holding one poison message and one good event, consumed as the event source
+    # mapping does (delete what succeeded; failures come back after the visibility timeout)
+    sqs = client("sqs")
+    queue, dlq = aws["REFERRAL211_ANALYTICS_QUEUE_URL"], aws["REFERRAL211_ANALYTICS_DEAD_LETTER_QUEUE_URL"]
+    sqs.send_message(QueueUrl=queue, MessageBody="poison")
+    good = lookup()
+    sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(good))
+    for _ in range(8):
+        received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=0,
+                                       AttributeNames=["All"]).get("Messages", [])
+        if not received:
+            break
+        batch = {"Records": [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+                              "attributes": m.get("Attributes", {}), "messageAttributes": {}, "md5OfBody": "",
+                              "eventSource": "aws:sqs", "eventSourceARN": "arn", "awsRegion": "ca-central-1"}
+                             for m in received]}
+        failed = {f["itemIdentifier"] for f in consume(batch)["batchItemFailures"]}
+        for m in received:
+            if m["MessageId"] not in failed:
+                sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
+    # THEN the good event counted once and the poison waits in the dead-letter queue
+    assert stored_requests() == +tally_requests([good])
+    dead = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
+    assert [m["Body"] for m in dead] == ["poison"]
