@@ -1,6 +1,7 @@
 """The analytics consumer Lambda: SQS (fed by the bus's analytics rule) -> exactly-once counters.
 
-Chalice's `on_sqs_message` cannot enable partial batch responses, so this is a plain `lambda_function`; its event
+Chalice's `on_sqs_message` cannot enable partial batch responses, so this is a plain `lambda_function`; its
+event
 source mapping (with `FunctionResponseTypes: [ReportBatchItemFailures]`) is in infra/template.yaml
 (`AnalyticsAggregatorQueueMapping`). The local stack's workers call `handle` the same way.
 """

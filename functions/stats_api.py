@@ -60,21 +60,26 @@ def read_table(table: str) -> Response:
     regions = list(params.region) if params.region else list(_visible_regions(principal))
     if not regions:
         raise Forbidden(
-            "Aucune région dans votre périmètre.", message_en="No region in your scope.",
+            "Aucune région dans votre périmètre.",
+            message_en="No region in your scope.",
             details={"your_regions": []},
         )
     require_regions(principal, regions)
     settings = get_settings()
     result = queries.answer(
-        spec, params, regions=regions, store=StatsStore(settings.stats_table),
-        threshold=settings.suppression_threshold, lang=lang,
+        spec,
+        params,
+        regions=regions,
+        store=StatsStore(settings.stats_table),
+        threshold=settings.suppression_threshold,
+        lang=lang,
         today=datetime.now(ZoneInfo("America/Montreal")).date(),
         organizations=directory_organizations(settings.directory_table),
     )
     if params.format == "csv":
         filename = f"{spec.name}_{result.first:%Y%m%d}_{result.last:%Y%m%d}.csv"
         return Response(
-            body=to_csv(result, params.sep).decode("utf-8"),
+            body=to_csv(result, params.sep),  # bytes: text/csv is a binary type of the app (admin_batches)
             status_code=200,
             headers={
                 "Content-Type": "text/csv; charset=utf-8",

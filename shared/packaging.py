@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -49,6 +50,8 @@ _RUNTIME_PROVIDED_DIR = re.compile(r"^(boto3|botocore|s3transfer)(-[^/]+\.dist-i
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 DEFAULT_REGION = "ca-central-1"
+# A normal build takes well under a minute (wheels are downloaded, not built).
+DEFAULT_TIMEOUT = 900.0
 
 Progress = Callable[[str], None]
 
@@ -129,6 +132,34 @@ def strip_runtime_provided(deployment_zip: Path) -> list[str]:
     return removed
 
 
+def _run_with_timeout(
+    command: list[str], environment: dict[str, str], timeout: float
+) -> tuple[int | None, str]:
+    """Run in its own process group so a timeout also stops pip and compilers Chalice started."""
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=environment,
+        start_new_session=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        output, _ = process.communicate()
+        return None, output or ""
+    return process.returncode, output or ""
+
+
+def _dependency_notes(output: str) -> str:
+    """The lines of Chalice's debug log about dependencies (which wheel it looked for, what it built)."""
+    notes = [line for line in output.splitlines() if "chalice.deploy.packager" in line]
+    telling = [line for line in notes if re.search(r"incompatible|missing|sdist|[Bb]uild", line)]
+    return "\n".join((telling or notes)[-12:]) or output[-2000:]
+
+
 def _chalice_command() -> list[str]:
     beside_python = Path(sys.executable).with_name("chalice")
     if beside_python.exists():
@@ -146,6 +177,7 @@ def package(
     root: Path = PROJECT_ROOT,
     build_dir: Path | None = None,
     progress: Progress = print,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> PackageResult:
     started = time.monotonic()
     out_dir = Path(out).resolve()
@@ -157,6 +189,7 @@ def package(
     progress(f"Running chalice package --stage {stage} (downloads Lambda wheels for requirements.txt)…")
     command = [
         *_chalice_command(),
+        "--debug",  # names the dependencies it downloads or builds, for the error messages below
         "--project-dir",
         str(build),
         "package",
@@ -170,12 +203,16 @@ def package(
     # Chalice needs a region only to pick service principals (aws vs aws-cn partitions); nothing is called.
     if not (environment.get("AWS_REGION") or environment.get("AWS_DEFAULT_REGION")):
         environment["AWS_DEFAULT_REGION"] = DEFAULT_REGION
-    finished = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
-    if finished.returncode != 0:
+    returncode, output = _run_with_timeout(command, environment, timeout)
+    if returncode is None:
         raise PackagingError(
-            f"chalice package failed (exit {finished.returncode}):\n"
-            f"{finished.stdout}{finished.stderr}".strip()
+            f"chalice package did not finish in {timeout:.0f} s: it is most likely compiling a dependency "
+            "from source because none of its wheels fits the Lambda runtime (python3.11 runs on Amazon "
+            "Linux 2: manylinux2014 / manylinux_2_26 wheels at most). Pin that requirement to a version with "
+            "manylinux2014 wheels.\n" + _dependency_notes(output)
         )
+    if returncode != 0:
+        raise PackagingError(f"chalice package failed (exit {returncode}):\n{output}".strip())
     template, deployment_zip = out_dir / "sam.json", out_dir / "deployment.zip"
     for artefact in (template, deployment_zip):
         if not artefact.is_file():

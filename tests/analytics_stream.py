@@ -20,9 +20,16 @@ FOOD_BANK = "9ac90e23-f2bc-509e-85a3-7068d05adb71"
 FOOD_EMERG = "77a0b09b-b02d-5402-99ca-252d9cebb24f"
 
 
-def lookup(*, region: str | None = "02", channel: str = "web", when: datetime | None = None, results: int = 3,
-           term: str | None = FOOD_BANK, search_term: str | None = None, event_id: str | None = None
-           ) -> dict[str, Any]:
+def lookup(
+    *,
+    region: str | None = "02",
+    channel: str = "web",
+    when: datetime | None = None,
+    results: int = 3,
+    term: str | None = FOOD_BANK,
+    search_term: str | None = None,
+    event_id: str | None = None,
+) -> dict[str, Any]:
     detail: dict[str, Any] = {
         "event_id": event_id or str(uuid.uuid4()),
         "occurred_at": (when or datetime(2026, 3, 10, 15, tzinfo=UTC)).isoformat(),
@@ -43,8 +50,15 @@ def lookup(*, region: str | None = "02", channel: str = "web", when: datetime | 
     return envelope("LookupPerformed", "referral211.directory", detail)
 
 
-def contact_event(detail_type: str, *, region: str = "02", channel: str = "phone", when: datetime | None = None,
-                  event_id: str | None = None, **fields: Any) -> dict[str, Any]:
+def contact_event(
+    detail_type: str,
+    *,
+    region: str = "02",
+    channel: str = "phone",
+    when: datetime | None = None,
+    event_id: str | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
     detail: dict[str, Any] = {
         "event_id": event_id or str(uuid.uuid4()),
         "occurred_at": (when or datetime(2026, 3, 10, 15, tzinfo=UTC)).isoformat(),
@@ -60,7 +74,9 @@ def contact_event(detail_type: str, *, region: str = "02", channel: str = "phone
     return envelope(detail_type, "referral211.channels", detail)
 
 
-def envelope(detail_type: str, source: str, detail: dict[str, Any], replay: str | None = None) -> dict[str, Any]:
+def envelope(
+    detail_type: str, source: str, detail: dict[str, Any], replay: str | None = None
+) -> dict[str, Any]:
     found = {
         "version": "0",
         "id": str(uuid.uuid4()),
@@ -83,20 +99,22 @@ def redelivered(event: dict[str, Any], replay: str | None = None) -> dict[str, A
 
 
 def sqs_batch(bodies: list[Any]) -> dict[str, Any]:
-    return {"Records": [
-        {
-            "messageId": str(uuid.uuid4()),
-            "receiptHandle": "handle",
-            "body": body if isinstance(body, str) else json.dumps(body),
-            "attributes": {"ApproximateReceiveCount": "1"},
-            "messageAttributes": {},
-            "md5OfBody": "",
-            "eventSource": "aws:sqs",
-            "eventSourceARN": "arn:aws:sqs:ca-central-1:123456789012:referral211-test-analytics",
-            "awsRegion": "ca-central-1",
-        }
-        for body in bodies
-    ]}
+    return {
+        "Records": [
+            {
+                "messageId": str(uuid.uuid4()),
+                "receiptHandle": "handle",
+                "body": body if isinstance(body, str) else json.dumps(body),
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:ca-central-1:123456789012:referral211-test-analytics",
+                "awsRegion": "ca-central-1",
+            }
+            for body in bodies
+        ]
+    }
 
 
 def local_day(event: dict[str, Any]) -> str:
@@ -123,8 +141,9 @@ def tally_requests(events: list[dict[str, Any]]) -> Counter[tuple[str, str, str,
     return tally
 
 
-def random_stream(count: int, *, seed: int = 7, start: datetime | None = None, days: int = 60
-                  ) -> list[dict[str, Any]]:
+def random_stream(
+    count: int, *, seed: int = 7, start: datetime | None = None, days: int = 60
+) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     begin = start or datetime(2026, 1, 1, 5, tzinfo=UTC)
     events = []
@@ -133,18 +152,47 @@ def random_stream(count: int, *, seed: int = 7, start: datetime | None = None, d
         region = rng.choice(["02", "02", "03", "06", "06", "06", "13", None])
         kind = rng.random()
         if kind < 0.7:
-            events.append(lookup(region=region, channel=rng.choice(["web", "web", "phone", "chat"]), when=when,
-                                 results=rng.choice([0, 1, 4, 12]), term=rng.choice([FOOD_BANK, FOOD_EMERG, None]),
-                                 search_term=rng.choice([None, "banque alimentaire", "popote"])))
+            events.append(
+                lookup(
+                    region=region,
+                    channel=rng.choice(["web", "web", "phone", "chat"]),
+                    when=when,
+                    results=rng.choice([0, 1, 4, 12]),
+                    term=rng.choice([FOOD_BANK, FOOD_EMERG, None]),
+                    search_term=rng.choice([None, "banque alimentaire", "popote"]),
+                )
+            )
         elif kind < 0.8:
-            events.append(contact_event("ContactStarted", region=region or "06", origin=rng.choice(["agent", "connect"]),
-                                        channel=rng.choice(["phone", "chat"]), when=when))
+            events.append(
+                contact_event(
+                    "ContactStarted",
+                    region=region or "06",
+                    origin=rng.choice(["agent", "connect"]),
+                    channel=rng.choice(["phone", "chat"]),
+                    when=when,
+                )
+            )
         elif kind < 0.9:
-            events.append(contact_event("ContactDisconnected", region=region or "06", origin="connect",
-                                        channel=rng.choice(["phone", "chat"]), when=when,
-                                        abandoned=rng.random() < 0.3, wait_seconds=rng.randrange(5, 600)))
+            events.append(
+                contact_event(
+                    "ContactDisconnected",
+                    region=region or "06",
+                    origin="connect",
+                    channel=rng.choice(["phone", "chat"]),
+                    when=when,
+                    abandoned=rng.random() < 0.3,
+                    wait_seconds=rng.randrange(5, 600),
+                )
+            )
         else:
-            events.append(contact_event("ContactClosed", region=region or "06", channel=rng.choice(["phone", "chat"]),
-                                        when=when, outcome=rng.choice(["referred", "information_given"]),
-                                        duration_seconds=rng.randrange(60, 1800)))
+            events.append(
+                contact_event(
+                    "ContactClosed",
+                    region=region or "06",
+                    channel=rng.choice(["phone", "chat"]),
+                    when=when,
+                    outcome=rng.choice(["referred", "information_given"]),
+                    duration_seconds=rng.randrange(60, 1800),
+                )
+            )
     return events

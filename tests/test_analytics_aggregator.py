@@ -1,4 +1,4 @@
-"""The analytics consumer on moto: exactly-once counts under duplicates, replays, partial failures and poison."""
+"""The analytics consumer on moto: exactly-once counts under duplicates, replays, partial failures, poison."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from tests.analytics_stream import (
     FOOD_BANK,
     contact_event,
     lookup,
-    redelivered,
     random_stream,
+    redelivered,
     sqs_batch,
     tally_requests,
 )
@@ -60,7 +60,7 @@ def test_duplicates_in_and_across_batches_and_replays_count_once(aws: dict[str, 
     # WHEN they arrive in batches of 100
     stream = first + later + replayed
     for start in range(0, len(stream), 100):
-        answer = consume(sqs_batch(stream[start:start + 100]))
+        answer = consume(sqs_batch(stream[start : start + 100]))
         assert answer == {"batchItemFailures": []}
     # THEN every count equals an independent tally of distinct events
     assert stored_requests() == +tally_requests(events)
@@ -96,8 +96,11 @@ def test_events_no_projection_counts_are_accepted_and_logged(aws: dict[str, str]
     assert stored_requests() == Counter()
     from shared.analytics.event_log import EventLog
 
-    logged = list(EventLog(get_settings().analytics_bucket).read(
-        datetime(2026, 3, 10).date(), datetime(2026, 3, 10).date()))
+    logged = list(
+        EventLog(get_settings().analytics_bucket).read(
+            datetime(2026, 3, 10).date(), datetime(2026, 3, 10).date()
+        )
+    )
     assert len(logged) == 1
 
 
@@ -109,7 +112,9 @@ def test_a_failed_transaction_fails_only_its_messages_and_the_retry_counts_once(
 
     # GIVEN events over 120 days (more items than one transaction holds), and DynamoDB throttling the second
     # transaction only
-    day1 = [lookup(when=datetime(2026, 1, 1, 15, tzinfo=UTC) + timedelta(days=n), region="02") for n in range(120)]
+    day1 = [
+        lookup(when=datetime(2026, 1, 1, 15, tzinfo=UTC) + timedelta(days=n), region="02") for n in range(120)
+    ]
     day2 = [lookup(when=datetime(2026, 3, 11, 15, tzinfo=UTC), region="06") for _ in range(3)]
     original = Table.transact
     calls = {"n": 0}
@@ -139,7 +144,8 @@ def test_a_concurrent_consumer_of_the_same_events_cannot_double_count(
 ) -> None:
     from shared.analytics.counters import StatsStore
 
-    # GIVEN a consumer that reads the seen markers, then another consumer counts the same events before it writes
+    # GIVEN a consumer that reads the seen markers, then another consumer counts the same events before it
+    # writes
     events = [lookup(channel="chat") for _ in range(5)]
     original = StatsStore._read_markers
     state = {"raced": False}
@@ -160,8 +166,12 @@ def test_a_concurrent_consumer_of_the_same_events_cannot_double_count(
 
 def test_writes_per_event_stay_low_when_counters_combine(aws: dict[str, str], aws_calls: Any) -> None:
     # GIVEN 1,000 lookups of one busy day across regions and channels (a live batch)
-    events = [lookup(region=r, channel=c, when=datetime(2026, 3, 10, 15, tzinfo=UTC), term=FOOD_BANK)
-              for r in ("02", "03", "06", "13") for c in ("web", "phone") for _ in range(125)]
+    events = [
+        lookup(region=r, channel=c, when=datetime(2026, 3, 10, 15, tzinfo=UTC), term=FOOD_BANK)
+        for r in ("02", "03", "06", "13")
+        for c in ("web", "phone")
+        for _ in range(125)
+    ]
     # WHEN they are consumed as one batch
     from shared.analytics.aggregator import handle_batch
     from shared.analytics.counters import StatsStore
@@ -184,14 +194,27 @@ def test_poison_lands_in_the_dead_letter_queue_after_max_receives(aws: dict[str,
     good = lookup()
     sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(good))
     for _ in range(8):
-        received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=0,
-                                       AttributeNames=["All"]).get("Messages", [])
+        received = sqs.receive_message(
+            QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=0, AttributeNames=["All"]
+        ).get("Messages", [])
         if not received:
             break
-        batch = {"Records": [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-                              "attributes": m.get("Attributes", {}), "messageAttributes": {}, "md5OfBody": "",
-                              "eventSource": "aws:sqs", "eventSourceARN": "arn", "awsRegion": "ca-central-1"}
-                             for m in received]}
+        batch = {
+            "Records": [
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": m.get("Attributes", {}),
+                    "messageAttributes": {},
+                    "md5OfBody": "",
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": "arn",
+                    "awsRegion": "ca-central-1",
+                }
+                for m in received
+            ]
+        }
         failed = {f["itemIdentifier"] for f in consume(batch)["batchItemFailures"]}
         for m in received:
             if m["MessageId"] not in failed:

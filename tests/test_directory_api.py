@@ -265,7 +265,8 @@ def test_lookups_publish_one_event_without_personal_data(api: Any, directory: di
         ("phone", "02", directory["food"], 2)
     ]
     assert set(details[0]) <= {"event_id", "occurred_at", "schema_version", "detail_type", "source", "channel",
-                               "route", "region", "fsa", "taxonomy_term_id", "language", "result_count", "searched"}
+                               "route", "region", "fsa", "taxonomy_term_id", "language", "result_count", "searched",
+                               "search_term"}
 
 
 def test_a_lookup_still_answers_when_the_bus_is_down(api: Any, directory: dict[str, Any], monkeypatch) -> None:

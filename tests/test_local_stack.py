@@ -259,6 +259,69 @@ def test_upload_watcher_sends_an_s3_event_once_per_new_object(provisioned: dict[
     assert record["s3"]["object"]["size"] == len(b"id,name\n")
 
 
+def test_every_registered_worker_names_an_output_of_the_local_stack() -> None:
+    from shared.local_stack import workers
+
+    outputs = set(local_subset(load_template())["Outputs"])
+    assert set(workers.QUEUE_CONSUMERS) <= outputs
+    assert {output for output, _prefix in workers.UPLOAD_HANDLERS} <= outputs
+    with pytest.raises(ValueError, match="NoSuchQueueUrl"):
+        workers.register_queue_consumer("NoSuchQueueUrl", print)
+        try:
+            workers.start_workers({name: "unused" for name in outputs})
+        finally:
+            workers.clear_registrations()
+
+
+# ---- seeding ----------------------------------------------------------------------------------------------
+
+
+def test_seed_file_loads_into_the_directory(provisioned: dict[str, str], tmp_path: Path) -> None:
+    from shared.commands.seed import load_directory_file, seed_directory
+    from shared.directory.repository import DirectoryRepository
+    from tests import factories
+
+    org = factories.organization("Maison des jeunes")
+    services = [factories.service("Aide aux devoirs", org), factories.service("Local des jeunes", org)]
+    document = {
+        "organizations": [org.model_dump(mode="json", exclude_none=True)],
+        "services": [s.model_dump(mode="json", exclude_none=True) for s in services],
+    }
+    path = tmp_path / "directory.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+
+    directory = load_directory_file(path)
+    table = provisioned["REFERRAL211_DIRECTORY_TABLE"]
+    result = seed_directory(table, directory.organizations, directory.services)
+
+    assert (result.organizations, result.services) == (1, 2) and result.items > 3
+    repository = DirectoryRepository(table)
+    assert repository.get_service(services[0].id) == services[0]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not UTF-8 JSON"),
+        ('["a list"]', "expected"),
+        ('{"organizations": [{"id": "x", "name": "A"}]}', "organizations[0].id"),
+        ('{"services": [{"id": "1"}]}', "services[0].name: Field required"),
+    ],
+)
+def test_a_bad_seed_file_is_refused_with_the_field_at_fault(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    from shared.commands.seed import SeedError, load_directory_file
+
+    path = tmp_path / "bad.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(SeedError) as refused:
+        load_directory_file(path)
+    assert message in str(refused.value)
+    with pytest.raises(SeedError, match="no such file"):
+        load_directory_file(tmp_path / "missing.json")
+
+
 # ---- embedded server and `referral211 up` (slow) -----------------------------------------------------------
 
 

@@ -180,7 +180,10 @@ def test_lambda_requirements_leave_out_what_chalice_and_lambda_provide() -> None
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Any:
     base = tmp_path_factory.mktemp("package")
-    return package(stage="dev", out=base / "dist", build_dir=base / "build", progress=lambda _line: None)
+    # A dependency without a Lambda-compatible wheel makes Chalice compile it for many minutes: fail instead.
+    return package(
+        stage="dev", out=base / "dist", build_dir=base / "build", progress=lambda _line: None, timeout=300
+    )
 
 
 @pytest.fixture(scope="module")

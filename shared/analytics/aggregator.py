@@ -1,8 +1,10 @@
 """The analytics consumer: an SQS batch of EventBridge events counted exactly once.
 
 Powertools' `BatchProcessor` reads each record (`parse_body`): a poison record raises and becomes a batch item
-failure, so SQS retries only it and moves it to the dead-letter queue after `maxReceiveCount`. The readable events
-of the batch are then counted together (`StatsStore.apply`: counters combined across the batch, seen markers in
+failure, so SQS retries only it and moves it to the dead-letter queue after `maxReceiveCount`. The readable
+events
+of the batch are then counted together (`StatsStore.apply`: counters combined across the batch, seen markers
+in
 the same transactions) and logged to S3 (`EventLog`). Events whose transaction failed are reported as failures
 too: their retry is harmless because counting is idempotent per event id.
 """
@@ -27,7 +29,9 @@ class BatchOutcome:
     writes: int
 
 
-def handle_batch(event: dict[str, Any], context: Any, *, store: StatsStore, log: EventLog | None) -> BatchOutcome:
+def handle_batch(
+    event: dict[str, Any], context: Any, *, store: StatsStore, log: EventLog | None
+) -> BatchOutcome:
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
@@ -41,8 +45,9 @@ def handle_batch(event: dict[str, Any], context: Any, *, store: StatsStore, log:
             raise
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    response = process_partial_response(event=event, record_handler=read_record, processor=processor,
-                                        context=context)
+    response = process_partial_response(
+        event=event, record_handler=read_record, processor=processor, context=context
+    )
     failures = [f["itemIdentifier"] for f in response.get("batchItemFailures", [])]
     poison = len(failures)
     events = [e for _, e in parsed]
@@ -60,8 +65,13 @@ def handle_batch(event: dict[str, Any], context: Any, *, store: StatsStore, log:
             failures += [message_id for message_id, e in parsed if e.event_id not in failed_ids]
     unique_failures = list(dict.fromkeys(failures))
     logger.info(
-        "analytics batch", records=len(event.get("Records", [])), counted=len(result.counted),
-        duplicates=len(result.duplicates), poison=poison, failed=len(unique_failures), writes=result.writes,
+        "analytics batch",
+        records=len(event.get("Records", [])),
+        counted=len(result.counted),
+        duplicates=len(result.duplicates),
+        poison=poison,
+        failed=len(unique_failures),
+        writes=result.writes,
     )
     metrics.add_metric(name="EventsCounted", unit="Count", value=len(result.counted))
     metrics.add_metric(name="DuplicateEvents", unit="Count", value=len(result.duplicates))

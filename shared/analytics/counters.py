@@ -5,17 +5,22 @@ Key design (table `referral211-<stage>-stats`, keys built only here):
 | item | PK | SK | attributes |
 |---|---|---|---|
 | counters | `{table}#{region}` | `{period}#{shard}` | one number per cell: `measure|dim|dim...` |
-| seen marker | `seen#{local day}` | `{shard}` | `ids` (string set of 128-bit event-id hashes), `v`, `expires_at` |
+| seen marker | `seen#{local day}` | `{shard}` | `ids` (string set of 128-bit event-id hashes), `v`,
+`expires_at` |
 
 - `period` is the table's stored grain: `2026-11-02` (day tables) or `2026-11` (month tables). A year of one
   region's daily table is one Query: `PK = requests#02 AND SK BETWEEN 2026-01-01# AND 2026-12-31#~`.
-- A counter item holds every cell of one region and period (`shard` spreads cells of big tables over a few items:
-  hash of the cell % `TableSpec.shards`), so a batch costs one write per (table, region, period, shard) it touches,
+- A counter item holds every cell of one region and period (`shard` spreads cells of big tables over a few
+items:
+  hash of the cell % `TableSpec.shards`), so a batch costs one write per (table, region, period, shard) it
+  touches,
   whatever the number of events and cells in it.
 - Exactly once: an event counts only in the same transaction that adds its hash to its seen marker (day of the
-  event, shard = hash % MARKER_SHARDS). The aggregator reads the markers first (strongly consistent), drops the
+  event, shard = hash % MARKER_SHARDS). The aggregator reads the markers first (strongly consistent), drops
+  the
   events already there, and writes markers + counters in one TransactWriteItems whose marker updates are
-  conditioned on the version it read. A concurrent writer (the same message delivered twice at once) changes the
+  conditioned on the version it read. A concurrent writer (the same message delivered twice at once) changes
+  the
   version: the transaction is cancelled, nothing is counted, and the batch re-reads and retries. See
   docs/ANALYTICS.md for the whole argument.
 """
@@ -38,7 +43,9 @@ from shared.errors import Conflict
 from shared.observability import logger
 
 MARKER_SHARDS = 8  # part of the dedupe key: changing it needs the markers rewritten (stats rebuild)
-MARKER_RETENTION_DAYS = 400  # longer than the archive's 365 days, so a replay of its oldest event is recognised
+MARKER_RETENTION_DAYS = (
+    400  # longer than the archive's 365 days, so a replay of its oldest event is recognised
+)
 MAX_ACTIONS = 100  # TransactWriteItems limit
 MAX_CELLS_PER_ACTION = 150  # keeps one UpdateExpression well under DynamoDB's 4 KB expression limit
 MAX_ATTEMPTS = 4
@@ -119,7 +126,8 @@ class _Transaction:
         if len(items) > MAX_ACTIONS:
             return False
         return all(
-            len(set(self.counters.get(key, {})) | set(cells)) <= MAX_CELLS_PER_ACTION for key, cells in targets.items()
+            len(set(self.counters.get(key, {})) | set(cells)) <= MAX_CELLS_PER_ACTION
+            for key, cells in targets.items()
         )
 
     def add(self, event: StreamEvent, targets: dict[Key, dict[str, int]]) -> None:
@@ -137,7 +145,8 @@ class StatsStore:
     def __init__(self, table_name: str, client: Any | None = None) -> None:
         self.table = Table(table_name, client)
 
-    # ---- live path: exactly-once application of a batch ------------------------------------------------------
+    # ---- live path: exactly-once application of a batch
+    # ------------------------------------------------------
 
     def apply(self, events: Sequence[StreamEvent]) -> ApplyResult:
         result = ApplyResult()
@@ -166,12 +175,17 @@ class StatsStore:
                 try:
                     self._commit(transaction, markers)
                 except Conflict:
-                    # Someone else wrote one of these markers since we read it: re-read, drop what they counted.
-                    logger.info("stats transaction conflicted", events=len(transaction.events), attempt=attempt)
+                    # Someone else wrote one of these markers since we read it: re-read, drop what they
+                    # counted.
+                    logger.info(
+                        "stats transaction conflicted", events=len(transaction.events), attempt=attempt
+                    )
                     retry.extend(transaction.events)
                     continue
                 except Exception as error:
-                    logger.warning("stats transaction failed", events=len(transaction.events), error=type(error).__name__)
+                    logger.warning(
+                        "stats transaction failed", events=len(transaction.events), error=type(error).__name__
+                    )
                     result.failed.extend(e.event_id for e in transaction.events)
                     continue
                 result.counted.extend(e.event_id for e in transaction.events)
@@ -211,38 +225,49 @@ class StatsStore:
                 values[":seen"] = {"N": str(marker.version)}
             else:
                 condition = "attribute_not_exists(v)"
-            actions.append({"Update": {
-                "TableName": self.table.name,
-                "Key": _key(key),
-                "UpdateExpression": "ADD ids :ids SET v = :next, expires_at = :expires",
-                "ConditionExpression": condition,
-                "ExpressionAttributeValues": values,
-            }})
+            actions.append(
+                {
+                    "Update": {
+                        "TableName": self.table.name,
+                        "Key": _key(key),
+                        "UpdateExpression": "ADD ids :ids SET v = :next, expires_at = :expires",
+                        "ConditionExpression": condition,
+                        "ExpressionAttributeValues": values,
+                    }
+                }
+            )
         for key, cells in sorted(transaction.counters.items()):
-            actions.append({"Update": {"TableName": self.table.name, "Key": _key(key), **_add_expression(cells)}})
+            actions.append(
+                {"Update": {"TableName": self.table.name, "Key": _key(key), **_add_expression(cells)}}
+            )
         self.table.transact(actions)
         for key, hashes in transaction.markers.items():
             markers[key].ids |= hashes
             markers[key].version += 1
 
-    # ---- reads ------------------------------------------------------------------------------------------------
+    # ---- reads
+    # ------------------------------------------------------------------------------------------------
 
-    def read_counters(self, table: str, region: str, first_period: str, last_period: str
-                      ) -> list[tuple[str, dict[str, int]]]:
+    def read_counters(
+        self, table: str, region: str, first_period: str, last_period: str
+    ) -> list[tuple[str, dict[str, int]]]:
         """(period, cells) of one region between two periods of the table's grain: one Query."""
         pk = f"{table}#{region}"
         items = self.table.query_between(pk, f"{first_period}#", f"{last_period}#~")
         return [
-            (item["SK"]["S"].split("#", 1)[0], {
-                name: int(value["N"]) for name, value in item.items() if "N" in value and "|" in name
-            })
+            (
+                item["SK"]["S"].split("#", 1)[0],
+                {name: int(value["N"]) for name, value in item.items() if "N" in value and "|" in name},
+            )
             for item in items
         ]
 
-    # ---- rebuild ----------------------------------------------------------------------------------------------
+    # ---- rebuild
+    # ----------------------------------------------------------------------------------------------
 
-    def replace_counters(self, table: str, region: str, first_period: str, last_period: str,
-                         items: dict[Key, dict[str, int]]) -> tuple[int, int]:
+    def replace_counters(
+        self, table: str, region: str, first_period: str, last_period: str, items: dict[Key, dict[str, int]]
+    ) -> tuple[int, int]:
         """Make the stored counters of a range exactly `items`; returns (items written, items deleted)."""
         pk = f"{table}#{region}"
         stored = {
@@ -271,12 +296,14 @@ class StatsStore:
         for shard in range(MARKER_SHARDS):
             key = marker_key(day, shard)
             if by_shard.get(shard):
-                puts.append({
-                    **_key(key),
-                    "ids": {"SS": sorted(by_shard[shard])},
-                    "v": {"N": str(int(time.time() * 1000))},
-                    "expires_at": {"N": str(_expiry(key))},
-                })
+                puts.append(
+                    {
+                        **_key(key),
+                        "ids": {"SS": sorted(by_shard[shard])},
+                        "v": {"N": str(int(time.time() * 1000))},
+                        "expires_at": {"N": str(_expiry(key))},
+                    }
+                )
             else:
                 deletes.append(key)
         for _ in self.table.batch_put(puts):

@@ -1,5 +1,7 @@
-"""CSV that opens correctly in Excel in French: UTF-8 with a byte-order mark, `;` (or `,`) separators, CRLF line
-ends, headers in the answer's language, decimals with a comma when the separator is `;`, suppressed cells as "x"
+"""CSV that opens correctly in Excel in French: UTF-8 with a byte-order mark, `;` (or `,`) separators, CRLF
+line
+ends, headers in the answer's language, decimals with a comma when the separator is `;`, suppressed cells as
+"x"
 (Statistics Canada's convention). Formula-like text is quoted with a leading apostrophe (CSV injection)."""
 
 from __future__ import annotations

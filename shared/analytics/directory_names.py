@@ -19,7 +19,7 @@ def directory_organizations(directory_table: str) -> OrganizationResolver:
             name = ""
             if organization is not None:
                 text = organization.name
-                name = ((text.en if lang == "en" else text.fr) or text.fr or text.en or "")
+                name = (text.en if lang == "en" else text.fr) or text.fr or text.en or ""
             found[service_id] = (service.organization_id, name)
         return found
 

@@ -1,9 +1,11 @@
 """The raw event log: every valid event the aggregator receives, as NDJSON in S3, partitioned by local day.
 
-    raw-events/2026/11/02/<content hash>.ndjson     one object per (batch, day), one EventBridge envelope a line
+    raw-events/2026/11/02/<content hash>.ndjson     one object per (batch, day), one EventBridge envelope a
+    line
 
 The log is what `referral211 stats rebuild` recomputes the tables from. It may hold an event more than once
-(duplicates, replays, a batch retried after a failure): the rebuild dedupes on `event_id` exactly as the live path
+(duplicates, replays, a batch retried after a failure): the rebuild dedupes on `event_id` exactly as the live
+path
 does. The object name is a hash of its event ids, so writing the same events again overwrites the same object.
 Events carry no personal data (shared/event_contracts.py), so neither does the log.
 """

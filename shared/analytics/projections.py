@@ -46,7 +46,9 @@ class Projection:
 PROJECTIONS: dict[str, Projection] = {}
 
 
-def projection(detail_type: str, model: type[BaseModel]) -> Callable[[Callable[[Any, date], list[Increment]]], Any]:
+def projection(
+    detail_type: str, model: type[BaseModel]
+) -> Callable[[Callable[[Any, date], list[Increment]]], Any]:
     def register(function: Callable[[Any, date], list[Increment]]) -> Callable[[Any, date], list[Increment]]:
         PROJECTIONS[detail_type] = Projection(detail_type, model, function)
         return function
@@ -78,7 +80,8 @@ def _terms(detail: Any) -> list[str]:
     return [str(one)] if one else [NONE_VALUE]
 
 
-# ---- lookups ----------------------------------------------------------------------------------------------------
+# ---- lookups
+# ----------------------------------------------------------------------------------------------------
 
 
 @projection("LookupPerformed", event_contracts.LookupPerformed)
@@ -100,9 +103,12 @@ def project_lookup(detail: Any, day: date) -> list[Increment]:
     return increments
 
 
-# ---- contacts (issue 5, shared/event_contracts.py: ContactEvent and its subclasses) ------------------------------
-# A contact can be reported twice: by the intervenant who records it (origin "agent") and by Amazon Connect's own
-# contact events (origin "connect"). Events carry no contact id, so the two are never matched: they are counted
+# ---- contacts (issue 5, shared/event_contracts.py: ContactEvent and its subclasses)
+# ------------------------------
+# A contact can be reported twice: by the intervenant who records it (origin "agent") and by Amazon Connect's
+# own
+# contact events (origin "connect"). Events carry no contact id, so the two are never matched: they are
+# counted
 # apart (`contacts` vs `connect_contacts`, and `origin` in the contacts table) and never added together.
 
 
@@ -140,7 +146,8 @@ def project_referral(detail: Any, day: date) -> list[Increment]:
     # referral costs no directory read here and a rebuild gives the same cells.
     service = clean_value(detail.service_id)
     return [
-        Increment("referrals", _region(detail), day, (clean_value(t), service), "referrals") for t in _terms(detail)
+        Increment("referrals", _region(detail), day, (clean_value(t), service), "referrals")
+        for t in _terms(detail)
     ]
 
 

@@ -1,6 +1,7 @@
 """Answering `GET /stats/{table}`: counters read by Query (one per region), rolled up, suppressed, labelled.
 
-Suppression is computed on a *canonical* block, independent of the exact range asked, then the asked periods are
+Suppression is computed on a *canonical* block, independent of the exact range asked, then the asked periods
+are
 returned: so two overlapping queries never suppress a cell differently (which subtraction would exploit).
 
 - Periods are rolled up from the stored grain; the canonical block extends the range to whole parents of the
@@ -8,9 +9,11 @@ returned: so two overlapping queries never suppress a cell differently (which su
 - Lines for complementary suppression: each `group_by` dimension summed (same region and period), and each
   period within each parent (a day within its month and its ISO week; a week or month within its year).
 - Region is part of every row and never summed by the API, so regions are independent tables.
-- Free-text dimensions (search terms): a value whose total over the block is under the threshold is merged into
+- Free-text dimensions (search terms): a value whose total over the block is under the threshold is merged
+into
   one "other terms" value before suppression, so a rare term (possibly a name) is never printed.
-- Shares are computed from the true counts (before suppression), rounded to one decimal, and hidden with the cell.
+- Shares are computed from the true counts (before suppression), rounded to one decimal, and hidden with the
+cell.
 """
 
 from __future__ import annotations
@@ -53,12 +56,19 @@ class StatsParams(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     region: list[RegionOrUnknown] | None = Field(
-        default=None, description="Region codes 01..17 (00: region not given), comma-separated; default: your regions"
+        default=None,
+        description="Region codes 01..17 (00: region not given), comma-separated; default: your regions",
     )
-    from_: date | None = Field(default=None, alias="from", description="First day (YYYY-MM-DD, YYYY-MM or YYYY)")
-    to: date | None = Field(default=None, description="Last day (YYYY-MM-DD, YYYY-MM or YYYY); default: today")
+    from_: date | None = Field(
+        default=None, alias="from", description="First day (YYYY-MM-DD, YYYY-MM or YYYY)"
+    )
+    to: date | None = Field(
+        default=None, description="Last day (YYYY-MM-DD, YYYY-MM or YYYY); default: today"
+    )
     granularity: Literal["day", "week", "month", "year"] | None = None
-    group_by: list[str] | None = Field(default=None, description="Dimensions to keep, comma-separated; default all")
+    group_by: list[str] | None = Field(
+        default=None, description="Dimensions to keep, comma-separated; default all"
+    )
     format: Literal["json", "csv"] = "json"
     sep: Literal[";", ","] = Field(default=";", description="CSV separator; ';' opens in French Excel")
     lang: Literal["fr", "en"] | None = None
@@ -116,7 +126,8 @@ def table_spec(name: str) -> TableSpec:
     return spec
 
 
-# ---- periods --------------------------------------------------------------------------------------------------
+# ---- periods
+# --------------------------------------------------------------------------------------------------
 
 
 def _month_start(day: date) -> date:
@@ -172,7 +183,8 @@ def period_bounds(label: str, granularity: str) -> tuple[date, date]:
     return date(int(label), 1, 1), date(int(label), 12, 31)
 
 
-# ---- the answer ---------------------------------------------------------------------------------------------------
+# ---- the answer
+# ---------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -206,9 +218,11 @@ class StatsAnswer:
             "suppression": {
                 "threshold": self.threshold,
                 "note": (
-                    "Suppressed counts (under the threshold, and complements that would reveal them) are null."
+                    "Suppressed counts (under the threshold, and complements that would reveal them) "
+                    "are null."
                     if self.lang == "en"
-                    else "Les effectifs supprimés (sous le seuil, et ceux qui permettraient de les déduire) valent null."
+                    else "Les effectifs supprimés (sous le seuil, et ceux qui permettraient de les déduire) "
+                    "valent null."
                 ),
             },
             "columns": [{"name": c.name, "label": c.label} for c in self.columns],
@@ -230,7 +244,8 @@ def answer(
     granularity = params.granularity or spec.grain
     if granularity not in spec.granularities:
         raise BadRequest(
-            f"Granularité trop fine pour cette table : {granularity} (permises : {', '.join(spec.granularities)}).",
+            f"Granularité trop fine pour cette table : {granularity} "
+            f"(permises : {', '.join(spec.granularities)}).",
             message_en=f"Granularity too fine for this table: {granularity} "
             f"(allowed: {', '.join(spec.granularities)}).",
             details=[{"parameter": "granularity", "allowed": list(spec.granularities)}],
@@ -353,8 +368,12 @@ def _lines(
     return groups.values()
 
 
-def _expose(spec: TableSpec, stored: dict[str, str], organizations: dict[str, tuple[str, str]],
-            labels: dict[tuple[str, str], str]) -> dict[str, str]:
+def _expose(
+    spec: TableSpec,
+    stored: dict[str, str],
+    organizations: dict[str, tuple[str, str]],
+    labels: dict[tuple[str, str], str],
+) -> dict[str, str]:
     from shared.directory import taxonomy
 
     exposed = {k: v for k, v in stored.items() if k not in ("term", "service")}
@@ -394,7 +413,9 @@ def _has_code(spec: TableSpec, name: str) -> bool:
     return dimension is not None and (dimension.kind in ("term", "organization") or name in VALUE_LABELS)
 
 
-def _value_label(spec: TableSpec, name: str, value: str, lang: str, labels: dict[tuple[str, str], str]) -> str:
+def _value_label(
+    spec: TableSpec, name: str, value: str, lang: str, labels: dict[tuple[str, str], str]
+) -> str:
     if value == NONE_VALUE:
         none = NONE_LABELS.get(name)
         return none.get(lang) if none else value

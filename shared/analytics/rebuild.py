@@ -1,10 +1,14 @@
 """`referral211 stats rebuild --from --to`: recompute the counters from the raw event log.
 
-The range is widened to whole months (month tables are stored by month). Every logged event of those days is read,
+The range is widened to whole months (month tables are stored by month). Every logged event of those days is
+read,
 deduped on `event_id` and projected exactly as the live path does; the counters of the range are then replaced
-(an item is written only when it differs; stale items are deleted) and the seen markers of those days set to the
-events counted, so a later redelivery of any of them is still recognised. Run it on closed periods, or with the
-aggregator's event source mapping disabled, since a live batch landing during a rebuild of the same days could be
+(an item is written only when it differs; stale items are deleted) and the seen markers of those days set to
+the
+events counted, so a later redelivery of any of them is still recognised. Run it on closed periods, or with
+the
+aggregator's event source mapping disabled, since a live batch landing during a rebuild of the same days
+could be
 overwritten.
 """
 
@@ -38,7 +42,9 @@ def month_range(first: date, last: date) -> tuple[date, date]:
     return first.replace(day=1), end
 
 
-def rebuild(first: date, last: date, *, store: StatsStore, log: EventLog, regions: list[str]) -> RebuildReport:
+def rebuild(
+    first: date, last: date, *, store: StatsStore, log: EventLog, regions: list[str]
+) -> RebuildReport:
     first, last = month_range(first, last)
     seen: dict[str, StreamEvent] = {}
     lines = duplicates = unreadable = 0
@@ -57,7 +63,7 @@ def rebuild(first: date, last: date, *, store: StatsStore, log: EventLog, region
     counted = [e for e in seen.values() if e.increments]
     combined = combine(i for e in counted for i in e.increments)
     written = deleted = 0
-    for table, spec in TABLES.items():
+    for table in TABLES:
         lo, hi = period_of(table, first), period_of(table, last)
         for region in regions:
             pk = f"{table}#{region}"
@@ -71,6 +77,12 @@ def rebuild(first: date, last: date, *, store: StatsStore, log: EventLog, region
     while day <= last:
         store.replace_markers(day, by_day.get(day, set()))
         day += timedelta(days=1)
-    logger.info("stats rebuilt", first=first.isoformat(), last=last.isoformat(), events=len(counted),
-                written=written, deleted=deleted)
+    logger.info(
+        "stats rebuilt",
+        first=first.isoformat(),
+        last=last.isoformat(),
+        events=len(counted),
+        written=written,
+        deleted=deleted,
+    )
     return RebuildReport(first, last, lines, len(counted), duplicates, unreadable, written, deleted)

@@ -4,12 +4,14 @@
 `LookupPerformed` event. The rules (docs/ANALYTICS.md):
 
 - Unicode NFKC, lower case, accents folded ("Épicerie" and "epicerie" count together);
-- every token holding a digit is dropped: phone numbers, postal codes ("H2X 1Y4"), street numbers, dates, ages;
+- every token holding a digit is dropped: phone numbers, postal codes ("H2X 1Y4"), street numbers, dates,
+ages;
 - e-mail addresses, URLs and @handles are dropped;
 - punctuation becomes a space (hyphens and apostrophes inside words stay: "saint-jérôme", "l'aide");
 - at most 6 words and 60 characters, cut at a word boundary; an empty result is None (nothing is kept).
 
-Names cannot be recognised reliably: a rare term (a name typed in the search box) is never published because small
+Names cannot be recognised reliably: a rare term (a name typed in the search box) is never published because
+small
 cells are suppressed and rare search terms are merged into one "other terms" row before publication.
 """
 

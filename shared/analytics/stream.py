@@ -1,10 +1,13 @@
-"""Reading the analytics stream: an EventBridge event (as SQS delivers it, or replayed from the archive or the raw
+"""Reading the analytics stream: an EventBridge event (as SQS delivers it, or replayed from the archive or
+the raw
 event log) becomes a `StreamEvent`: its dedupe key, local day and counter increments.
 
-An event that cannot be read (not JSON, not an EventBridge envelope, a known detail-type whose detail fails its
+An event that cannot be read (not JSON, not an EventBridge envelope, a known detail-type whose detail fails
+its
 contract) raises `PoisonEvent`: the aggregator reports it as a batch item failure, SQS retries it and, after
 `maxReceiveCount`, moves it to the dead-letter queue without blocking the rest of the batch. An event of a
-detail-type no projection counts (ListingChanged, ...) is valid and counts nothing; it is still logged, so a later
+detail-type no projection counts (ListingChanged, ...) is valid and counts nothing; it is still logged, so a
+later
 projection can be back-filled by `referral211 stats rebuild`.
 """
 

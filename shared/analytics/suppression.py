@@ -1,7 +1,8 @@
 """Small-cell suppression with complementary suppression, so that no published total or subtraction reveals a
 suppressed count.
 
-Cells are counts keyed by coordinates; a *line* is a set of cells whose sum is something an analyst can also read
+Cells are counts keyed by coordinates; a *line* is a set of cells whose sum is something an analyst can also
+read
 (the same coordinates but one dimension summed: another `group_by`, or a coarser period). Rules:
 
 1. primary: a count with 0 < n < threshold is suppressed;
@@ -9,8 +10,10 @@ Cells are counts keyed by coordinates; a *line* is a set of cells whose sum is s
    suppressed too (then the line's total minus the visible cells is the sum of at least two hidden cells);
 3. repeat until no line changes (a new suppression can break another line).
 
-A line whose only non-zero cell is suppressed needs nothing more: its total equals that cell, so it is itself below
-the threshold and suppressed wherever it is published. Zeros are never suppressed and never used as complements
+A line whose only non-zero cell is suppressed needs nothing more: its total equals that cell, so it is itself
+below
+the threshold and suppressed wherever it is published. Zeros are never suppressed and never used as
+complements
 (they reveal nothing). The lines used by the API are described in queries.py and docs/ANALYTICS.md.
 """
 
@@ -33,7 +36,9 @@ def suppress(
             inside = [key for key in group if key in hidden]
             if len(inside) != 1:
                 continue
-            candidates = sorted((key for key in group if key not in hidden), key=lambda k: (values[k], repr(k)))
+            candidates = sorted(
+                (key for key in group if key not in hidden), key=lambda k: (values[k], repr(k))
+            )
             if candidates:
                 hidden.add(candidates[0])
                 changed = True

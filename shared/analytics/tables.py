@@ -1,6 +1,7 @@
 """The tables analysts read: dimensions, measures, bilingual labels, and how each is stored.
 
-A table is stored at one grain (day or month) and rolled up at read time to coarser granularities (week, month,
+A table is stored at one grain (day or month) and rolled up at read time to coarser granularities (week,
+month,
 year): writing every granularity would multiply the writes per event. Stored dimensions are what a projection
 writes; exposed dimensions are what analysts group by (category and sub-category are both derived from the one
 taxonomy term a counter holds, through the taxonomy's `parent_id`).
@@ -110,7 +111,8 @@ TABLES: dict[str, TableSpec] = {
             name="requests",
             title=Label("Demandes par jour, région et canal", "Requests by day, region and channel"),
             description=Label(
-                "Recherches dans le répertoire, appels et clavardages reçus; contacts abandonnés avant réponse.",
+                "Recherches dans le répertoire, appels et clavardages reçus; "
+                "contacts abandonnés avant réponse.",
                 "Directory lookups, calls and chats received; contacts abandoned before an answer.",
             ),
             grain="day",
@@ -118,8 +120,14 @@ TABLES: dict[str, TableSpec] = {
             dimensions=(_CHANNEL,),
             measures=(
                 Measure("lookups", Label("Recherches", "Lookups")),
-                Measure("contacts", Label("Contacts notés par les intervenants", "Contacts recorded by intervenants")),
-                Measure("connect_contacts", Label("Contacts reçus (Amazon Connect)", "Contacts received (Amazon Connect)")),
+                Measure(
+                    "contacts",
+                    Label("Contacts notés par les intervenants", "Contacts recorded by intervenants"),
+                ),
+                Measure(
+                    "connect_contacts",
+                    Label("Contacts reçus (Amazon Connect)", "Contacts received (Amazon Connect)"),
+                ),
                 Measure("abandoned", Label("Contacts abandonnés", "Abandoned contacts")),
             ),
         ),
@@ -132,7 +140,11 @@ TABLES: dict[str, TableSpec] = {
             ),
             grain="month",
             stored=("term", "territory"),
-            dimensions=(_CATEGORY, _SUBCATEGORY, Dimension("territory", Label("Territoire (RTA)", "Territory (FSA)"))),
+            dimensions=(
+                _CATEGORY,
+                _SUBCATEGORY,
+                Dimension("territory", Label("Territoire (RTA)", "Territory (FSA)")),
+            ),
             measures=(Measure("needs", Label("Besoins", "Needs")),),
             shards=2,
             derived=_TERM_DERIVED,
@@ -141,7 +153,8 @@ TABLES: dict[str, TableSpec] = {
             name="unmet_needs",
             title=Label("Besoins non comblés", "Unmet needs"),
             description=Label(
-                "Besoins pour lesquels aucune ressource n'a pu être proposée, par raison : les ressources manquantes.",
+                "Besoins pour lesquels aucune ressource n'a pu être proposée, par raison : "
+                "les ressources manquantes.",
                 "Needs no resource could meet, by reason: the missing resources.",
             ),
             grain="month",
@@ -174,7 +187,8 @@ TABLES: dict[str, TableSpec] = {
             description=Label(
                 "Recherches qui n'ont rien trouvé, par terme de recherche normalisé (épuré des chiffres, "
                 "courriels et données personnelles; les termes rares sont regroupés).",
-                "Lookups that found nothing, by normalised search term (scrubbed of digits, e-mail addresses and "
+                "Lookups that found nothing, by normalised search term (scrubbed of digits, e-mail addresses "
+                "and "
                 "personal data; rare terms are grouped).",
             ),
             grain="month",
@@ -219,7 +233,10 @@ TABLES: dict[str, TableSpec] = {
             ),
             measures=(
                 Measure("contacts", Label("Contacts", "Contacts")),
-                Measure("timed_contacts", Label("Contacts dont la durée est connue", "Contacts with a known duration")),
+                Measure(
+                    "timed_contacts",
+                    Label("Contacts dont la durée est connue", "Contacts with a known duration"),
+                ),
                 Measure("duration_seconds", Label("Durée totale (s)", "Total duration (s)"), kind="sum"),
                 Measure(
                     "average_duration_minutes",

@@ -12,6 +12,7 @@ from typing import Any
 
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
+_session: list[Any] = []  # one botocore session: its loader caches the service models (JSON) once per process
 
 
 def client(service: str) -> Any:
@@ -26,7 +27,9 @@ def client(service: str) -> Any:
 
             from shared.config import get_settings
 
-            found = boto3.session.Session().client(
+            if not _session:
+                _session.append(boto3.session.Session())
+            found = _session[0].client(
                 service,
                 region_name=get_settings().aws_region,
                 config=Config(retries={"mode": "standard", "max_attempts": 5}, max_pool_connections=20),

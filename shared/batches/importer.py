@@ -11,6 +11,7 @@ nothing, so the retry only writes what is missing).
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +40,7 @@ MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's limit; larger files go throug
 HTTP_ERRORS_SHOWN = 1000
 WRITE_WORKERS = 16
 CONFLICT_RETRIES = 4
+TRANSACTION_ACTIONS = 100
 
 FORMATS: dict[str, str] = {
     "application/json": hsds_json.FORMAT,
@@ -343,6 +345,7 @@ class Importer:
     def _process(self, batch: dict[str, Any], body: bytes, principal: Principal) -> Outcome:
         region, lang = batch["region"], batch["language"]
         now = self.clock()
+        timer = _Timer()
         try:
             parsed = parse_file(batch["format"], body, batch.get("charset"), lang)
         except BatchRejected as rejected:
@@ -350,7 +353,9 @@ class Importer:
         received = len(parsed.records)
         if received > self.inline_max_services and not batch.get("from_upload"):
             return self._defer(batch, body)
+        timer.lap("parse")
         validated = validate(parsed, region=region, lang=lang, source=batch["source"])
+        timer.lap("validate")
         counts: dict[str, int] = {"received": received, "rejected": validated.rejected_rows}
 
         # Aliases: incoming ids an admin linked or merged into existing listings.
@@ -374,6 +379,7 @@ class Importer:
         if validated.errors:
             raise self._reject(batch, validated.errors, validated.warnings, counts)
 
+        timer.lap("read")
         changes = [diff.plan_service(service, stored.get(service.id), record.ref, now) for record, service in services]
         org_changes = [diff.plan_organization(org, stored_orgs.get(org_id), now)
                        for org_id, (_, _, org) in validated.organizations.items()]
@@ -387,6 +393,7 @@ class Importer:
             self.repository.get_services,
         ) if creates else []
         held = {d.incoming_id for d in found}
+        timer.lap("diff_and_duplicates")
         if batch["mode"] == "replace":
             kept = {s.id for _, s in services} | {d.candidate_id for d in found}
             guard = self._deactivations(batch, kept, region, now, changes)
@@ -432,8 +439,13 @@ class Importer:
                 self._write_organization(change, stamp)
         to_write = [c for c in changes if c.action != "unchanged" and c.service.id not in held]
         merged_conflicts: list[dict[str, Any]] = []
-        with ThreadPoolExecutor(max_workers=self.write_workers) as pool:
-            results = list(pool.map(lambda c: self._write_service(c, stamp, merged_conflicts), to_write))
+        groups = self._groups(to_write, stamp)
+        if self.write_workers == 1:
+            results = [r for g in groups for r in self._write_group(g, stamp, merged_conflicts)]
+        else:
+            with ThreadPoolExecutor(max_workers=self.write_workers) as pool:
+                results = [r for rs in pool.map(lambda g: self._write_group(g, stamp, merged_conflicts), groups)
+                           for r in rs]
         applied = [r for r in results if r is not None]
         late_unchanged = len(to_write) - len(applied)
         if late_unchanged:
@@ -441,7 +453,10 @@ class Importer:
             counts["updated"] -= late_unchanged
         counts["conflicts_merged"] = len(merged_conflicts)
         report["conflicts_merged"] = merged_conflicts
+        timer.lap("write")
         self._publish(batch, applied, counts)
+        timer.lap("events")
+        batch["timings_s"] = timer.laps
         batch["status"] = "applied"
         self.store.save(batch, report)
         logger.info("batch applied", batch_id=batch["id"], counts=counts)
@@ -523,6 +538,31 @@ class Importer:
                 previous = self.repository.get_stored_organizations([change.organization.id]).get(
                     change.organization.id)
         raise Conflict("Organisme modifié sans cesse pendant l'import.", message_en="Organization kept changing.")
+
+    def _groups(self, changes: list[diff.ServiceChange], stamp: Callable[[int], VersionStamp]
+                ) -> list[list[tuple[diff.ServiceChange, list[dict[str, Any]]]]]:
+        """Listings packed into transactions of at most 100 actions (fewer round trips; each stays conditional)."""
+        groups: list[list[tuple[diff.ServiceChange, list[dict[str, Any]]]]] = [[]]
+        size = 0
+        for change in changes:
+            version = (change.previous.stamp.version if change.previous else 0) + 1
+            actions = self.repository.service_write_actions(change.service, stamp(version), change.previous)
+            if size + len(actions) > TRANSACTION_ACTIONS and groups[-1]:
+                groups.append([])
+                size = 0
+            groups[-1].append((change, actions))
+            size += len(actions)
+        return [g for g in groups if g]
+
+    def _write_group(self, group: list[tuple[diff.ServiceChange, list[dict[str, Any]]]],
+                     stamp: Callable[[int], VersionStamp], merged_conflicts: list[dict[str, Any]]
+                     ) -> list[tuple[diff.ServiceChange, int] | None]:
+        """One transaction for the group; if any listing moved meanwhile, each is written on its own (merging)."""
+        try:
+            self.repository.write_service_versions([actions for _, actions in group])
+        except Conflict:
+            return [self._write_service(change, stamp, merged_conflicts) for change, _ in group]
+        return [(change, (change.previous.stamp.version if change.previous else 0) + 1) for change, _ in group]
 
     def _write_service(self, change: diff.ServiceChange, stamp: Callable[[int], VersionStamp],
                        merged_conflicts: list[dict[str, Any]]) -> tuple[diff.ServiceChange, int] | None:
@@ -685,6 +725,17 @@ class Importer:
             raise NotFound("Fiche introuvable.", message_en="Listing not found.", details={"service_id": service_id})
         require_regions(principal, [current.service.region])
         return current
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now
 
 
 def merge_into(existing: Service, incoming: Service, now: datetime) -> Service:

@@ -198,14 +198,7 @@ def _announce(
     workers: list[str],
     seconds: float,
 ) -> None:
-    resources = [
-        ("directory table", "table du répertoire", outputs.get("DirectoryTableName", "")),
-        ("event bus", "bus d'événements", outputs.get("EventBusName", "")),
-        ("analytics queue", "file analytique", outputs.get("AnalyticsQueueUrl", "")),
-        ("dead-letter queue", "file des rejets", outputs.get("AnalyticsDeadLetterQueueUrl", "")),
-        ("search bucket", "compartiment recherche", outputs.get("SearchBucketName", "")),
-        ("batches bucket", "compartiment des lots", outputs.get("BatchesBucketName", "")),
-    ]
+    width = max((len(name) for name in outputs), default=0)
     table = outputs.get("DirectoryTableName", "")
     lines = [
         "",
@@ -214,14 +207,14 @@ def _announce(
         f"  API                {api_url}/",
         f"  Embedded AWS       {endpoint}   (moto, region {region}; AWS embarqué)",
         "",
-        "  Resources / Ressources:",
-        *(f"    {en:<18} {value}   ({fr})" for en, fr, value in resources),
+        "  Resources (stack outputs) / Ressources (sorties de la pile) :",
+        *(f"    {name:<{width}}  {value}" for name, value in outputs.items()),
         "",
         "  Use the embedded AWS from another terminal / Utiliser l'AWS embarqué depuis un autre terminal :",
         f"    export AWS_ENDPOINT_URL={endpoint} AWS_DEFAULT_REGION={region} "
         "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing",
         f"    aws dynamodb describe-table --table-name {table}",
-        "    referral211 seed --size 500      (loads more listings / charge d'autres fiches)",
+        "    referral211 seed --file my-directory.json   (an HSDS file / un fichier HSDS)",
         "",
         "  Token, from the project directory / Jeton, depuis le dossier du projet :",
         "    TOKEN=$(referral211 token --role region-admin --region 02)",
@@ -232,8 +225,8 @@ def _announce(
         f"    curl '{api_url}/services?per_page=5&lang=fr'",
         f"    curl -H \"Authorization: Bearer $TOKEN\" '{api_url}/me'",
         "",
-        "  Workers / Consommateurs: "
-        + ("; ".join(workers) if workers else "none registered yet / aucun pour l'instant"),
+        "  Workers / Consommateurs :",
+        *(f"    {line}" for line in workers or ["none registered yet / aucun pour l'instant"]),
         "",
         "Ctrl-C stops everything / Ctrl-C arrête tout.",
     ]

@@ -1,6 +1,8 @@
-"""`referral211 stats rebuild --from YYYY-MM-DD --to YYYY-MM-DD`: recompute the statistics from the raw event log.
+"""`referral211 stats rebuild --from YYYY-MM-DD --to YYYY-MM-DD`: recompute the statistics from the raw event
+log.
 
-Reads the stack's resources from REFERRAL211_STATS_TABLE and REFERRAL211_ANALYTICS_BUCKET (and AWS_ENDPOINT_URL
+Reads the stack's resources from REFERRAL211_STATS_TABLE and REFERRAL211_ANALYTICS_BUCKET (and
+AWS_ENDPOINT_URL
 for the local stack). See shared/analytics/rebuild.py.
 """
 
@@ -12,7 +14,9 @@ from datetime import date
 
 def configure(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True)
-    rebuild = actions.add_parser("rebuild", help="Recompute the tables of a date range from the raw event log")
+    rebuild = actions.add_parser(
+        "rebuild", help="Recompute the tables of a date range from the raw event log"
+    )
     rebuild.add_argument("--from", dest="first", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
     rebuild.add_argument("--to", dest="last", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
 
@@ -30,10 +34,16 @@ def run(options: argparse.Namespace) -> int:
         return 2
     settings = get_settings()
     report = rebuild(
-        options.first, options.last, store=StatsStore(settings.stats_table), log=EventLog(settings.analytics_bucket),
+        options.first,
+        options.last,
+        store=StatsStore(settings.stats_table),
+        log=EventLog(settings.analytics_bucket),
         regions=[*REGION_CODES, UNKNOWN_REGION],
     )
-    print(f"rebuilt {report.first} .. {report.last}: {report.events} events counted from {report.lines} log lines "
-          f"({report.duplicates} duplicates, {report.unreadable} unreadable); "
-          f"{report.items_written} items written, {report.items_deleted} deleted")
+    print(
+        f"rebuilt {report.first} .. {report.last}: {report.events} events counted "
+        f"from {report.lines} log lines "
+        f"({report.duplicates} duplicates, {report.unreadable} unreadable); "
+        f"{report.items_written} items written, {report.items_deleted} deleted"
+    )
     return 0

@@ -272,21 +272,38 @@ class DirectoryRepository:
         """An incoming listing id recognised as an existing listing (duplicate linked or merged)."""
         return {"PK": _s(f"SVC#{source_id}"), "SK": _s("ALIAS"), "target": _s(target_id), **stamp.attributes()}
 
-    def write_service_version(
+    def service_write_actions(
         self, service: Service, stamp: VersionStamp, previous: StoredService | None,
         extra_puts: list[dict[str, Any]] | None = None,
-    ) -> None:
-        """Write `service` as version `stamp.version`, only if the stored version is still `previous` (else
-        Conflict); the previous document is kept as a history item. One transaction."""
+    ) -> list[dict[str, Any]]:
+        """TransactWriteItems actions writing `service` as version `stamp.version` if the stored version is still
+        `previous`: the conditional main item, derived items, deletes of stale derived items, the history item."""
         new_items = self.service_items(service)
         main = {**new_items[0], **stamp.attributes()}
         stale = self._keys_of(self.service_items(previous.service)) - self._keys_of(new_items) if previous else set()
         puts = new_items[1:] + list(extra_puts or [])
         if previous is not None:
             puts.append(self.history_item(f"SVC#{service.id}", previous.service, previous.stamp))
-        condition = {"Put": {"TableName": self.table.name, "Item": main,
-                             **_version_condition(previous.stamp if previous else None)}}
-        self.table.write_all(puts=puts, deletes=sorted(stale), conditions=[condition])
+        actions: list[dict[str, Any]] = [{"Put": {"TableName": self.table.name, "Item": main,
+                                                  **_version_condition(previous.stamp if previous else None)}}]
+        actions += [{"Put": {"TableName": self.table.name, "Item": item}} for item in puts]
+        actions += [{"Delete": {"TableName": self.table.name, "Key": {"PK": _s(pk), "SK": _s(sk)}}}
+                    for pk, sk in sorted(stale)]
+        return actions
+
+    def write_service_version(
+        self, service: Service, stamp: VersionStamp, previous: StoredService | None,
+        extra_puts: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """Write `service` as version `stamp.version`, only if the stored version is still `previous` (else
+        Conflict); the previous document is kept as a history item. One transaction."""
+        actions = self.service_write_actions(service, stamp, previous, extra_puts)
+        self.table.write_all(puts=[], deletes=[], conditions=actions)
+
+    def write_service_versions(self, actions: list[list[dict[str, Any]]]) -> None:
+        """Several listings' actions (from `service_write_actions`) in one transaction: all or none (Conflict when
+        any listing's version moved). At most 100 actions in all."""
+        self.table.write_all(puts=[], deletes=[], conditions=[a for group in actions for a in group])
 
     def write_organization_version(
         self, org: Organization, stamp: VersionStamp, previous: StoredOrganization | None

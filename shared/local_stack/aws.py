@@ -117,6 +117,9 @@ def start_embedded_aws(
     if not port_is_free(host, port):
         raise OSError(f"{host}:{port} is already in use")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+    from shared.local_stack import moto_speedups
+
+    moto_speedups.install()  # transactions without whole-table copies; cached JSONPath (listing batches)
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     bound_host, bound_port = server.get_host_and_port()
@@ -147,6 +150,9 @@ def provision(
     With apply_env the variables (and REFERRAL211_STAGE) are also set in os.environ and settings are reset.
     Idempotent: an existing stack of that name is read, not created again.
     """
+    from shared.local_stack import moto_speedups
+
+    moto_speedups.install()  # transactions without whole-table copies; cached JSONPath (listing batches)
     provisioned = provision_stack(stage, template=template)
     variables = {"REFERRAL211_STAGE": stage, **provisioned.variables}
     if apply_env:

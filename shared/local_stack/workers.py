@@ -322,6 +322,9 @@ def start_workers(outputs: Mapping[str, str]) -> Workers:
     }
     consumers.update(_registered_consumers)
     uploads: dict[tuple[str, str], Handler | str] = {**UPLOAD_HANDLERS, **_registered_uploads}
+    missing = sorted(({*consumers} | {name for name, _prefix in uploads}) - set(outputs))
+    if missing:
+        raise ValueError(f"workers name stack outputs that infra/template.yaml does not declare: {missing}")
     threads: list[QueueWorker | UploadWatcher] = []
     for output, (reference, batch_size) in consumers.items():
         handler = resolve_handler(reference)

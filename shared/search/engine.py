@@ -31,6 +31,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
@@ -322,31 +323,30 @@ def _const(query: Query, score: float) -> Query:
     return Query.const_score_query(query, score)
 
 
-def _words_clause(forms: list[str], weight: float) -> list[Query]:
-    """Clauses for a word or phrase in every text field, French and English stems."""
+def _words_clause(forms: list[str], weight: float, *, expansion: bool = False) -> list[Query]:
+    """Clauses for a word or phrase in the text fields, French and English stems. An expansion (the thesaurus'
+    words for the concept) is looked for in names and categories only: descriptions are for the person's words."""
     clauses: list[Query] = []
     fr = [stem_fr(w) for w in forms]
     en = [stem_en(w) for w in forms]
+    fields = [("name_fr", fr, W_NAME), ("name_en", en, W_NAME), ("cat_fr", fr, W_CAT), ("cat_en", en, W_CAT)]
+    if not expansion:
+        fields += [("org_fr", fr, W_ORG), ("org_en", en, W_ORG)]
     if len(forms) == 1:
-        specs = [
-            ("name_fr", fr[0], W_NAME), ("name_en", en[0], W_NAME),
-            ("cat_fr", fr[0], W_CAT), ("cat_en", en[0], W_CAT),
-            ("org_fr", fr[0], W_ORG), ("org_en", en[0], W_ORG),
-            ("place", forms[0], W_PLACE),
-        ]
-        for field_name, value, w in specs:
-            clauses.append(_const(_term(field_name, value), w * weight))
-        for field_name, value in (("desc_fr", fr[0]), ("desc_en", en[0])):
-            clauses.append(Query.boost_query(_term(field_name, value), W_DESC * weight))
+        for field_name, values, w in fields:
+            clauses.append(_const(_term(field_name, values[0]), w * weight))
+        if not expansion:
+            clauses.append(_const(_term("place", forms[0]), W_PLACE * weight))
+            for field_name, value in (("desc_fr", fr[0]), ("desc_en", en[0])):
+                clauses.append(Query.boost_query(_term(field_name, value), W_DESC * weight))
         return clauses
-    for field_name, values, w in (
-        ("name_fr", fr, W_NAME), ("name_en", en, W_NAME),
-        ("cat_fr", fr, W_CAT), ("cat_en", en, W_CAT),
-        ("org_fr", fr, W_ORG), ("org_en", en, W_ORG),
-    ):
+    for field_name, values, w in fields:
         clauses.append(_const(Query.phrase_query(schema(), field_name, values, slop=2), w * weight))
-    for field_name, values in (("desc_fr", fr), ("desc_en", en)):
-        clauses.append(Query.boost_query(Query.phrase_query(schema(), field_name, values, slop=3), W_DESC * weight))
+    if not expansion:
+        for field_name, values in (("desc_fr", fr), ("desc_en", en)):
+            clauses.append(
+                Query.boost_query(Query.phrase_query(schema(), field_name, values, slop=3), W_DESC * weight)
+            )
     return clauses
 
 
@@ -358,8 +358,18 @@ def group_query(group: Group, *, last: bool, is_known: Callable[[str], bool]) ->
     for weight, categories in by_weight.items():
         score = W_CONCEPT * group.specificity * weight * (0.8 if group.broadened else 1.0)
         clauses.append(_const(_any_of("terms", sorted(categories)), score))
-    for expansion in group.expansions_fr + group.expansions_en:
-        clauses.extend(_words_clause(expansion, EXPANSION))
+    for n, expansion in enumerate(_distinct_expansions(group)):
+        clauses.extend(_words_clause(expansion, EXPANSION, expansion=True))
+        if n < 2:  # the concept's main words in descriptions too (other language, other wording)
+            fr = [stem_fr(w) for w in expansion]
+            en = [stem_en(w) for w in expansion]
+            for field_name, values in (("desc_fr", fr), ("desc_en", en)):
+                inner = (
+                    _term(field_name, values[0])
+                    if len(values) == 1
+                    else Query.phrase_query(schema(), field_name, values, slop=3)
+                )
+                clauses.append(Query.boost_query(inner, W_DESC * EXPANSION))
     for typed in dict.fromkeys(group.words + group.forms):
         budget = max_edits(typed)
         if budget and not is_known(typed):
@@ -368,6 +378,21 @@ def group_query(group: Group, *, last: bool, is_known: Callable[[str], bool]) ->
         # The word being typed: "banq" finds "banque".
         clauses.append(_const(Query.fuzzy_term_query(schema(), "raw", group.words[0], distance=0, prefix=True), W_PREFIX))
     return Query.disjunction_max_query(clauses, tie_breaker=TIE)
+
+
+def _distinct_expansions(group: Group, limit: int = 4) -> list[list[str]]:
+    """Expansions that add something: not the person's own words, not a plural of another expansion."""
+    seen = {tuple(stem_fr(w) for w in group.forms), tuple(stem_en(w) for w in group.forms)}
+    found: list[list[str]] = []
+    for expansion in group.expansions_fr + group.expansions_en:
+        keys = {tuple(stem_fr(w) for w in expansion), tuple(stem_en(w) for w in expansion)}
+        if keys & seen:
+            continue
+        seen |= keys
+        found.append(expansion)
+        if len(found) == limit:
+            break
+    return found
 
 
 def text_query(plan: QueryPlan, is_known: Callable[[str], bool]) -> Query | None:
@@ -407,7 +432,7 @@ class Geography:
 
 def filter_queries(params: SearchParams, entity: Entity, geography: Geography) -> list[Query]:
     filters: list[Query] = []
-    kinds = {"service": ["sal", "svc"], "service_at_location": ["sal"], "organization": ["org"]}[entity]
+    kinds = {"service": ["svc"], "service_at_location": ["sal"], "organization": ["org"]}[entity]
     filters.append(_any_of("kind", kinds))
     if entity != "organization":
         filters.append(_any_of("status", list(params.statuses)))
@@ -429,6 +454,9 @@ def filter_queries(params: SearchParams, entity: Entity, geography: Geography) -
         filters.append(_term("free", "1"))
     if geography.coverage:
         filters.append(_any_of("areas", list(geography.coverage)))
+    instant = params.instant()
+    if instant is not None:  # listings that may be open in that hour; the exact test runs on the candidates
+        filters.append(_term("slots", opening_hours.slot_of(instant)))
     if geography.radius_m is not None and geography.point is not None and geography.point.has_point:
         assert geography.point.latitude is not None and geography.point.longitude is not None
         min_lat, max_lat, min_lng, max_lng = geo.bounding_box(
@@ -448,10 +476,35 @@ class Candidate:
     ord: int
     score: float
     distance_m: float | None = None
+    text_score: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.text_score:
+            self.text_score = self.score
 
     @property
     def meta_id(self) -> str:
         return self.index.meta.ids[self.ord]
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="search")
+    return _POOL
+
+
+@dataclass
+class Window:
+    """The candidates read from the partitions; `bound` is the best text score any unread match could have."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    complete: bool = True
+    bound: float = 0.0
+    count: int = 0  # every match in the partitions read, collected or not
 
 
 def _proximity(candidate: Candidate, geography: Geography) -> float:
@@ -596,28 +649,73 @@ class SearchEngine:
         is_known = self._is_known([p for p, _ in partitions])
         if not (geography.regions or geography.coverage or geography.radius_m):
             notices += self._broaden(plan, partitions, lang)
-        candidates, capped = self._candidates(plan, params, entity, geography, is_known)
+        query = self._query(plan, params, entity, geography, is_known)
         instant = params.instant()
-        if instant is not None:
-            unknown = 0
-            kept = []
-            for c in candidates:
-                state = opening_hours.is_open(c.index.meta.schedules[c.ord], instant)
-                if state:
-                    kept.append(c)
-                elif state is None:
-                    unknown += 1
-            candidates = kept
-            if unknown:
-                notices.append(notice(
-                    "hours_unknown",
-                    f"{unknown} résultat(s) sans horaire connu ont été écartés.",
-                    f"{unknown} result(s) without known hours were left out.",
-                    count=unknown,
-                ))
-        ranked = self._rank(candidates, params, plan, geography, entity)
-        total = len(ranked)
-        facets = self._facets(ranked, entity, lang) if params.facets else None
+        sort = params.sort
+        if sort == "relevance" and not plan.has_text:
+            sort = "distance" if geography.point is not None and geography.point.has_point else "name"
+        wanted = page * per_page
+        # Rank a window of the best candidates; widen it until nothing outside could still make the page.
+        needs_all = instant is not None or sort == "distance" or geography.radius_m is not None
+        limit = CANDIDATE_LIMIT if needs_all else max(2 * wanted, 50)
+        while True:
+            window = self._collect(query, partitions, geography, limit, by_name=sort == "name")
+            candidates = window.candidates
+            hours_unknown = 0
+            if instant is not None:
+                kept = []
+                for c in candidates:
+                    state = opening_hours.is_open(c.index.meta.schedules[c.ord], instant)
+                    if state:
+                        kept.append(c)
+                    elif state is None:
+                        hours_unknown += 1
+                candidates = kept
+            ranked = self._rank(candidates, sort, plan, geography, entity)
+            if window.complete or limit >= CANDIDATE_LIMIT or sort == "name":
+                break
+            if len(ranked) >= wanted and ranked[wanted - 1].score >= window.bound:
+                break
+            limit = min(CANDIDATE_LIMIT, limit * 4)
+        if window.complete:
+            total = len(ranked)
+        elif instant is not None:
+            share = len(candidates) / max(1, len(window.candidates))
+            total = round(window.count * share)
+            notices.append(notice(
+                "total_estimated",
+                "Le nombre total de résultats ouverts est estimé.",
+                "The total number of open results is an estimate.",
+            ))
+        else:
+            total = window.count
+        if instant is not None and total == 0:
+            unknown_query = self._query(plan, params.model_copy(update={"open_now": False, "open_at": None}),
+                                        entity, geography, is_known)
+            hours_unknown = self._count(
+                Query.boolean_query([(Occur.Must, unknown_query), (Occur.Must, _const(_term("slots", "none"), 0.0))]),
+                partitions, geography, entity,
+            )
+        if hours_unknown:
+            notices.append(notice(
+                "hours_unknown",
+                f"{hours_unknown} résultat(s) sans horaire connu ont été écartés.",
+                f"{hours_unknown} result(s) without known hours were left out.",
+                count=hours_unknown,
+            ))
+        if not window.complete and limit >= CANDIDATE_LIMIT and len(ranked) < min(total, wanted):
+            notices.append(notice(
+                "results_capped",
+                f"Seuls les {CANDIDATE_LIMIT} meilleurs résultats par région ont été classés; précisez la recherche.",
+                f"Only the best {CANDIDATE_LIMIT} results per region were ranked; narrow the search.",
+            ))
+        facets = None
+        if params.facets:
+            facets = (
+                self._facets(ranked, lang)
+                if window.complete or instant is not None
+                else self._facets_of_index(query, partitions, geography, entity, lang)
+            )
         start = (page - 1) * per_page
         hits = [
             Hit(
@@ -628,12 +726,6 @@ class SearchEngine:
             )
             for c in ranked[start : start + per_page]
         ]
-        if capped:
-            notices.append(notice(
-                "results_capped",
-                f"Seuls les {CANDIDATE_LIMIT} meilleurs résultats par région ont été classés; précisez la recherche.",
-                f"Only the best {CANDIDATE_LIMIT} results per region were ranked; narrow the search.",
-            ))
         suggestions: list[dict[str, Any]] = []
         if total == 0 and (plan.has_text or geography.point is not None):
             suggestions = self._suggestions(plan, params, entity, geography, is_known, lang)
@@ -667,127 +759,153 @@ class SearchEngine:
             ))
         return notices
 
-    def _candidates(
+    def _query(
         self,
         plan: QueryPlan,
         params: SearchParams,
         entity: Entity,
         geography: Geography,
         is_known: Callable[[str], bool],
-    ) -> tuple[list[Candidate], bool]:
+    ) -> Query:
         text = text_query(plan, is_known)
-        filters = filter_queries(params, entity, geography)
-        base: list[tuple[Occur, Query]] = [(Occur.Must, f) for f in filters]
-        if text is not None:
-            base.append((Occur.Must, text))
-        else:
-            base.append((Occur.Must, _const(Query.all_query(), 0.0)))
-        query = Query.boolean_query(base)
-        shared_filter: Query | None = None
-        if geography.regions:
-            served = [f"R:{r}" for r in geography.regions] + ["P:QC"]
-            shared_filter = _any_of("areas", served)
-        candidates: list[Candidate] = []
-        seen: set[str] = set()
-        capped = False
+        base: list[tuple[Occur, Query]] = [(Occur.Must, f) for f in filter_queries(params, entity, geography)]
+        base.append((Occur.Must, text if text is not None else _const(Query.all_query(), 0.0)))
+        return Query.boolean_query(base)
+
+    def _partition_query(self, query: Query, shared: bool, geography: Geography) -> Query:
+        """In the shared partition, only listings serving the asked regions and owned by another region."""
+        if not shared or not geography.regions:
+            return query
+        served = _any_of("areas", [f"R:{r}" for r in geography.regions] + ["P:QC"])
+        clauses = [(Occur.Must, query), (Occur.Must, _const(served, 0.0))]
+        clauses += [(Occur.MustNot, _term("region", r)) for r in geography.regions]
+        return Query.boolean_query(clauses)
+
+    def _collect(
+        self,
+        query: Query,
+        partitions: list[tuple[str, bool]],
+        geography: Geography,
+        limit: int,
+        *,
+        by_name: bool = False,
+    ) -> Window:
+        window = Window()
         point = geography.point if geography.point is not None and geography.point.has_point else None
-        for partition, shared in self._partitions(geography):
-            loaded = self.provider.get(partition)
-            if loaded is None:
-                continue
-            partition_query = query
-            if shared and shared_filter is not None:
-                partition_query = Query.boolean_query([(Occur.Must, query), (Occur.Must, _const(shared_filter, 0.0))])
-            result = loaded.searcher.search(partition_query, limit=CANDIDATE_LIMIT)
-            if result.count > CANDIDATE_LIMIT:
-                capped = True
+        plat = point.latitude if point is not None else None
+        plng = point.longitude if point is not None else None
+        radius = geography.radius_m
+        # Indexes are resolved here (loading is not thread-safe work); only the searches run in parallel.
+        targets = [(loaded, shared) for p, shared in partitions if (loaded := self.provider.get(p)) is not None]
+
+        def read(loaded: LoadedIndex, shared: bool) -> tuple[LoadedIndex, Any]:
+            partition_query = self._partition_query(query, shared, geography)
+            if by_name:
+                result = loaded.searcher.search(
+                    partition_query, limit=limit, order_by_field="sortkey", order=tantivy.Order.Asc
+                )
+            else:
+                result = loaded.searcher.search(partition_query, limit=limit)
+            return loaded, result
+
+        # Tantivy releases the GIL while it searches: several partitions are read at once.
+        if len(targets) > 2:
+            answers = list(_pool().map(lambda item: read(*item), targets))
+        else:
+            answers = [read(loaded, shared) for loaded, shared in targets]
+        for loaded, result in answers:
+            searcher = loaded.searcher
             hits = result.hits
+            window.count += result.count
+            if result.count > len(hits):
+                window.complete = False
+                if hits and not by_name:
+                    window.bound = max(window.bound, float(hits[-1][0]))
             if not hits:
                 continue
-            ords = loaded.searcher.fast_field_values("ord", [address for _, address in hits])
+            ords = searcher.fast_field_values("ord", [address for _, address in hits])
             meta = loaded.meta
+            lats = meta.lat
+            lngs = meta.lng
+            points = meta.points
             for (score, _), ord_value in zip(hits, ords, strict=True):
                 doc = int(ord_value)  # type: ignore[arg-type]
-                if shared:
-                    if geography.regions and meta.owners[doc] in geography.regions:
-                        continue  # already read from its own region
-                    if meta.ids[doc] in seen:
-                        continue
-                candidate = Candidate(loaded, doc, float(score))
-                if point is not None:
-                    lat = meta.lat[doc]
-                    if not math.isnan(lat):
-                        assert point.latitude is not None and point.longitude is not None
-                        candidate.distance_m = geo.haversine_m(point.latitude, point.longitude, lat, meta.lng[doc])
-                if geography.radius_m is not None and (
-                    candidate.distance_m is None or candidate.distance_m > geography.radius_m
-                ):
+                distance = None
+                if plat is not None:
+                    if points[doc]:  # a service: its nearest location
+                        distance = min(geo.haversine_m(plat, plng, a, b) for a, b in points[doc])  # type: ignore[arg-type]
+                    else:
+                        lat = lats[doc]
+                        if lat == lat:  # not NaN
+                            distance = geo.haversine_m(plat, plng, lat, lngs[doc])  # type: ignore[arg-type]
+                if radius is not None and (distance is None or distance > radius):
                     continue
-                seen.add(meta.ids[doc])
-                candidates.append(candidate)
-        return candidates, capped
+                window.candidates.append(Candidate(loaded, doc, 0.0 if by_name else float(score), distance))
+        return window
+
+    def _count(self, query: Query, partitions: list[tuple[str, bool]], geography: Geography, entity: Entity) -> int:
+        """Matches without collecting them (one document per answer of the entity)."""
+        total = 0
+        for partition, shared in partitions:
+            loaded = self.provider.get(partition)
+            if loaded is not None:
+                total += loaded.searcher.search(self._partition_query(query, shared, geography), limit=1).count
+        return total
 
     def _rank(
         self,
         candidates: list[Candidate],
-        params: SearchParams,
+        sort: str,
         plan: QueryPlan,
         geography: Geography,
         entity: Entity,
     ) -> list[Candidate]:
+        ranked: list[Candidate] = []
         for c in candidates:
             factor = _proximity(c, geography) if plan.has_text else 1.0
             if c.index.meta.statuses[c.ord] == "temporarily closed":
                 factor *= 0.7
-            c.score *= factor
-        if entity == "service":
-            best: dict[str, Candidate] = {}
-            for c in candidates:
-                sid = c.index.meta.service_ids[c.ord] or c.meta_id
-                kept = best.get(sid)
-                if kept is None:
-                    best[sid] = c
-                else:
-                    if c.score > kept.score or (
-                        c.score == kept.score and (c.distance_m or math.inf) < (kept.distance_m or math.inf)
-                    ):
-                        c, kept = kept, c
-                        best[sid] = kept
-                    if c.distance_m is not None and (kept.distance_m is None or c.distance_m < kept.distance_m):
-                        kept.distance_m = c.distance_m
-            candidates = list(best.values())
-        sort = params.sort
-        if sort == "relevance" and not plan.has_text:
-            sort = "distance" if geography.point is not None and geography.point.has_point else "name"
+            ranked.append(Candidate(c.index, c.ord, c.text_score * factor, c.distance_m, c.text_score))
         if sort == "distance":
-            candidates.sort(key=lambda c: (c.distance_m if c.distance_m is not None else math.inf, -c.score,
-                                           c.index.meta.sort[c.ord], c.meta_id))
+            ranked.sort(key=lambda c: (c.distance_m if c.distance_m is not None else math.inf, -c.score,
+                                       c.index.meta.sort[c.ord], c.meta_id))
         elif sort == "name":
-            candidates.sort(key=lambda c: (c.index.meta.sort[c.ord], c.meta_id))
+            ranked.sort(key=lambda c: (c.index.meta.sort[c.ord], c.meta_id))
         else:
-            candidates.sort(key=lambda c: (-c.score, c.distance_m if c.distance_m is not None else math.inf,
-                                           c.index.meta.sort[c.ord], c.meta_id))
-        return candidates
+            ranked.sort(key=lambda c: (-c.score, c.distance_m if c.distance_m is not None else math.inf,
+                                       c.index.meta.sort[c.ord], c.meta_id))
+        return ranked
 
     # facets and suggestions ----------------------------------------------------------------------------------------
 
-    def _facets(self, ranked: list[Candidate], entity: Entity, lang: str) -> dict[str, Any]:
+    def _facets(self, ranked: list[Candidate], lang: str) -> dict[str, Any]:
         categories: Counter[str] = Counter()
         regions: Counter[str] = Counter()
         for c in ranked:
             for top in c.index.meta.tops[c.ord]:
                 categories[top] += 1
             regions[c.index.meta.owners[c.ord]] += 1
-        return {
-            "categories": [
-                {"taxonomy_term_id": term_id, "name": _term_name(term_id, lang), "count": n}
-                for term_id, n in sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))
-            ],
-            "regions": [
-                {"region": code, "name": geo.region_name(code, lang), "count": n}
-                for code, n in sorted(regions.items(), key=lambda kv: (-kv[1], kv[0]))
-            ],
-        }
+        return _facet_lists(categories, regions, lang)
+
+    def _facets_of_index(
+        self, query: Query, partitions: list[tuple[str, bool]], geography: Geography, entity: Entity, lang: str
+    ) -> dict[str, Any]:
+        """Facet counts computed by Tantivy over every match (no candidate window)."""
+        categories: Counter[str] = Counter()
+        regions: Counter[str] = Counter()
+        for partition, shared in partitions:
+            loaded = self.provider.get(partition)
+            if loaded is None:
+                continue
+            spec: dict[str, Any] = {
+                "tops": {"terms": {"field": "tops", "size": 100}},
+                "regions": {"terms": {"field": "region", "size": 20}},
+            }
+            answer = loaded.searcher.aggregate(self._partition_query(query, shared, geography), spec)
+            for name, counter in (("tops", categories), ("regions", regions)):
+                for bucket in answer.get(name, {}).get("buckets", []):
+                    counter[bucket["key"]] += int(bucket["doc_count"])
+        return _facet_lists(categories, regions, lang)
 
     def _suggestions(
         self,
@@ -802,14 +920,16 @@ class SearchEngine:
         limited = bool(geography.regions or geography.coverage or geography.radius_m)
         if limited and plan.has_text:
             wide = Geography(point=geography.point)
-            wider, _ = self._candidates(plan, params, entity, wide, self._is_known(self.provider.partitions()))
-            by_region: dict[str, list[Candidate]] = {}
-            for c in wider:
-                by_region.setdefault(c.index.meta.owners[c.ord], []).append(c)
+            everywhere = [(p, False) for p in self.provider.partitions() if p != SHARED_PARTITION]
+            query = self._query(plan, params, entity, wide, self._is_known([p for p, _ in everywhere]))
             nearest = []
-            for code, found in by_region.items():
-                distances = [c.distance_m for c in found if c.distance_m is not None]
-                nearest.append((min(distances) if distances else math.inf, code, len(found)))
+            for partition, _ in everywhere:
+                window = self._collect(query, [(partition, False)], wide, 30)
+                if not window.candidates:
+                    continue
+                count = len(window.candidates) if window.complete else self._count(query, [(partition, False)], wide, entity)
+                distances = [c.distance_m for c in window.candidates if c.distance_m is not None]
+                nearest.append((min(distances) if distances else math.inf, partition, count))
             for distance, code, count in sorted(nearest)[:3]:
                 item: dict[str, Any] = {
                     "type": "area", "region": code, "name": geo.region_name(code, lang), "count": count,
@@ -834,10 +954,11 @@ class SearchEngine:
         if unknown and len(unknown) < len(plan.groups):
             kept = [f for g in plan.groups if g not in unknown for f in g.words]
             reduced = analyse(" ".join(kept + plan.place_words), is_known=is_known, regions=params.region or ())
-            again, _ = self._candidates(reduced, params, entity, geography, is_known)
-            if again:
+            query = self._query(reduced, params, entity, geography, is_known)
+            count = self._count(query, self._partitions(geography), geography, entity)
+            if count:
                 suggestions.append({
-                    "type": "query", "search": " ".join(kept + plan.place_words), "count": len(again),
+                    "type": "query", "search": " ".join(kept + plan.place_words), "count": count,
                     "dropped": [w for g in unknown for w in g.words],
                 })
         return suggestions
@@ -863,6 +984,21 @@ class SearchEngine:
 
 def _empty_facets() -> dict[str, Any]:
     return {"categories": [], "regions": []}
+
+
+def _facet_lists(categories: Counter[str], regions: Counter[str], lang: str) -> dict[str, Any]:
+    return {
+        "categories": [
+            {"taxonomy_term_id": term_id, "name": _term_name(term_id, lang), "count": n}
+            for term_id, n in sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))
+            if n
+        ],
+        "regions": [
+            {"region": code, "name": geo.region_name(code, lang), "count": n}
+            for code, n in sorted(regions.items(), key=lambda kv: (-kv[1], kv[0]))
+            if n
+        ],
+    }
 
 
 def _term_name(term_id: str, lang: str) -> str:

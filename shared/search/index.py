@@ -7,8 +7,9 @@ index and the QC partition; a province-wide search reads every region.
 Each index is a Tantivy index (Rust, in process) with a small sidecar (`IndexMeta`) of per-document facts the
 engine needs for every candidate without touching Tantivy's store: ids, coordinates, compiled opening hours, top
 categories, coverage codes and name sort keys. Documents are:
-- one per service_at_location (`kind` sal): the unit people search for, with its place and hours;
-- one per service without any location (`kind` svc): phone lines, outreach;
+- one per service (`kind` svc): the service with every place it is offered at (all coordinates, areas and
+  places), answering `/services` without collapsing locations;
+- one per service_at_location (`kind` sal): the unit people search for, with its own place and hours;
 - one per organization (`kind` org): its names and the categories of its services.
 
 Text is analysed in Python (text.py) and handed to Tantivy pre-tokenised on whitespace, so the thesaurus, the
@@ -30,6 +31,7 @@ import zlib
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -48,7 +50,10 @@ SHARED_PARTITION = "QC"
 KIND_SAL, KIND_SVC, KIND_ORG = 0, 1, 2
 KIND_NAMES = {KIND_SAL: "sal", KIND_SVC: "svc", KIND_ORG: "org"}
 TEXT_FIELDS = ("name_fr", "name_en", "org_fr", "org_en", "cat_fr", "cat_en", "desc_fr", "desc_en", "raw", "place")
-KEYWORD_FIELDS = ("kind", "terms", "status", "langs", "areas", "org_id", "svc_id", "free", "region")
+KEYWORD_FIELDS = (
+    "kind", "terms", "status", "langs", "areas", "org_id", "svc_id", "free", "region", "tops", "slots",
+)
+FAST_KEYWORDS = ("svc_id", "region", "tops")  # aggregated over (facets, distinct services) in Rust
 NO_AGE_MIN, NO_AGE_MAX = 0, 200
 _FREE_WORDS = ("gratuit", "gratuite", "gratuits", "sans frais", "aucun frais", "free", "no charge", "no cost", "no fee")
 
@@ -59,7 +64,8 @@ def build_schema() -> tantivy.Schema:
     for name in TEXT_FIELDS:
         builder.add_text_field(name, tokenizer_name="whitespace", index_option="position")
     for name in KEYWORD_FIELDS:
-        builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
+        builder.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=name in FAST_KEYWORDS)
+    builder.add_unsigned_field("sortkey", fast=True)
     builder.add_integer_field("min_age", indexed=True, fast=True)
     builder.add_integer_field("max_age", indexed=True, fast=True)
     builder.add_integer_field("modified", indexed=True, fast=True)
@@ -83,13 +89,12 @@ def schema() -> tantivy.Schema:
 
 @dataclass
 class IndexMeta:
-    """Per-document facts, addressed by the `ord` fast field."""
+    """Per-document facts, addressed by the `ord` fast field. Serialised compactly (repeated values interned,
+    service ids as positions, several-location points only): loading it is part of every cold start."""
 
     region: str
     ids: list[str] = field(default_factory=list)
-    kinds: bytearray = field(default_factory=bytearray)
     service_ids: list[str | None] = field(default_factory=list)
-    org_ids: list[str] = field(default_factory=list)
     owners: list[str] = field(default_factory=list)  # owning region of each document
     lat: array = field(default_factory=lambda: array("d"))
     lng: array = field(default_factory=lambda: array("d"))
@@ -97,6 +102,7 @@ class IndexMeta:
     schedules: list[tuple[Any, ...]] = field(default_factory=list)
     tops: list[tuple[str, ...]] = field(default_factory=list)
     covers: list[tuple[str, ...]] = field(default_factory=list)
+    points: list[tuple[tuple[float, float], ...]] = field(default_factory=list)  # a service's several locations
     statuses: list[str] = field(default_factory=list)
     vocabulary: set[str] = field(default_factory=set)
 
@@ -104,27 +110,27 @@ class IndexMeta:
         return len(self.ids)
 
     def to_bytes(self) -> bytes:
-        # Interned tuples keep the payload small: most listings share a handful of schedules and covers.
-        schedule_table: dict[tuple[Any, ...], int] = {}
-        cover_table: dict[tuple[str, ...], int] = {}
-        top_table: dict[tuple[str, ...], int] = {}
+        tables: dict[str, dict[Any, int]] = {name: {} for name in ("schedules", "covers", "tops", "owners", "statuses")}
+
+        def interned(name: str, values: list[Any]) -> list[int]:
+            table = tables[name]
+            return [table.setdefault(v, len(table)) for v in values]
+
+        position = {doc_id: n for n, doc_id in enumerate(self.ids)}
         payload = {
             "region": self.region,
             "ids": self.ids,
-            "kinds": list(self.kinds),
-            "service_ids": self.service_ids,
-            "org_ids": self.org_ids,
-            "owners": self.owners,
+            "service": [position.get(s, -1) if s else -1 for s in self.service_ids],
+            "owners": interned("owners", self.owners),
             "lat": [None if math.isnan(v) else v for v in self.lat],
             "lng": [None if math.isnan(v) else v for v in self.lng],
             "sort": self.sort,
-            "schedules": [schedule_table.setdefault(s, len(schedule_table)) for s in self.schedules],
-            "covers": [cover_table.setdefault(c, len(cover_table)) for c in self.covers],
-            "tops": [top_table.setdefault(t, len(top_table)) for t in self.tops],
-            "statuses": self.statuses,
-            "schedule_table": list(schedule_table),
-            "cover_table": list(cover_table),
-            "top_table": list(top_table),
+            "schedules": interned("schedules", self.schedules),
+            "covers": interned("covers", self.covers),
+            "tops": interned("tops", self.tops),
+            "statuses": interned("statuses", self.statuses),
+            "points": {str(n): [list(p) for p in pts] for n, pts in enumerate(self.points) if len(pts) > 1},
+            "tables": {name: list(table) for name, table in tables.items()},
             "vocabulary": sorted(self.vocabulary),
         }
         return orjson.dumps(payload)
@@ -132,24 +138,28 @@ class IndexMeta:
     @classmethod
     def from_bytes(cls, data: bytes) -> IndexMeta:
         raw = orjson.loads(data)
-        schedule_table = [_thaw_schedule(s) for s in raw["schedule_table"]]
-        cover_table = [tuple(c) for c in raw["cover_table"]]
-        top_table = [tuple(t) for t in raw["top_table"]]
+        tables = raw["tables"]
+        schedule_table = [_thaw_schedule(s) for s in tables["schedules"]]
+        cover_table = [tuple(c) for c in tables["covers"]]
+        top_table = [tuple(t) for t in tables["tops"]]
+        ids = raw["ids"]
         nan = math.nan
+        points: list[tuple[tuple[float, float], ...]] = [()] * len(ids)
+        for n, pts in raw["points"].items():
+            points[int(n)] = tuple((p[0], p[1]) for p in pts)
         return cls(
             region=raw["region"],
-            ids=raw["ids"],
-            kinds=bytearray(raw["kinds"]),
-            service_ids=raw["service_ids"],
-            org_ids=raw["org_ids"],
-            owners=raw["owners"],
-            lat=array("d", (nan if v is None else v for v in raw["lat"])),
-            lng=array("d", (nan if v is None else v for v in raw["lng"])),
+            ids=ids,
+            service_ids=[ids[i] if i >= 0 else None for i in raw["service"]],
+            owners=[tables["owners"][i] for i in raw["owners"]],
+            lat=array("d", [nan if v is None else v for v in raw["lat"]]),
+            lng=array("d", [nan if v is None else v for v in raw["lng"]]),
             sort=raw["sort"],
             schedules=[schedule_table[i] for i in raw["schedules"]],
             covers=[cover_table[i] for i in raw["covers"]],
+            points=points,
             tops=[top_table[i] for i in raw["tops"]],
-            statuses=raw["statuses"],
+            statuses=[tables["statuses"][i] for i in raw["statuses"]],
             vocabulary=set(raw["vocabulary"]),
         )
 
@@ -173,7 +183,9 @@ class TermInfo:
     raw: str
 
 
-def _term_info(term_ids: Iterable[str]) -> TermInfo:
+@cache
+def _term_info(term_ids: tuple[str, ...]) -> TermInfo:
+    """Category ids (with ancestors) and texts of a set of terms; cached: listings share few combinations."""
     from shared.directory import taxonomy
 
     ids: list[str] = []
@@ -255,11 +267,18 @@ def _area_codes(service: Service) -> list[str]:
     return codes
 
 
+@cache
+def _mrc_regions() -> dict[str, str]:
+    from shared.sample_data import gazetteer
+
+    return {m.code: m.region for m in gazetteer.mrcs()}
+
+
 def _regions_of_codes(codes: Iterable[str]) -> set[str]:
     from shared.sample_data import gazetteer
 
     regions: set[str] = set()
-    mrc_regions = {m.code: m.region for m in gazetteer.mrcs()}
+    mrc_regions = _mrc_regions()
     for code in codes:
         kind, _, value = code.partition(":")
         if kind == "P":
@@ -332,6 +351,16 @@ def _languages(service: Service, sal: ServiceAtLocation | None) -> list[str]:
     return found
 
 
+def _slots(rows: tuple[Any, ...]) -> list[str]:
+    """Hours of the week a listing may be open (a superset; "none" when it has no schedule)."""
+    return sorted(opening_hours.week_slots(rows)) if rows else ["none"]
+
+
+def sort_rank(sort: str) -> int:
+    """The first eight characters of a name sort key as a number: Tantivy orders by it across partitions."""
+    return int.from_bytes(sort.encode("ascii", "ignore")[:8].ljust(8, b"\0"), "big")
+
+
 def _epoch(value: datetime | None) -> int:
     return int(value.timestamp()) if value else 0
 
@@ -353,6 +382,7 @@ class PendingDoc:
     status: str
     cross_region: bool
     words: set[str]
+    points: tuple[tuple[float, float], ...] = ()
 
 
 def _document(fields: dict[str, Any]) -> tantivy.Document:
@@ -368,17 +398,20 @@ def _document(fields: dict[str, Any]) -> tantivy.Document:
                 if item:
                     doc.add_text(name, str(item))
         elif name in ("lat", "lng"):
-            doc.add_float(name, float(value))
+            for item in value if isinstance(value, (list, tuple)) else [value]:
+                doc.add_float(name, float(item))
+        elif name == "sortkey":
+            doc.add_unsigned(name, int(value))
         else:
             doc.add_integer(name, int(value))
     return doc
 
 
 def service_documents(service: Service, organization: Organization | None) -> Iterator[PendingDoc]:
-    """The search documents of one service: one per service_at_location, or one for the service itself."""
+    """The search documents of one service: one for the service (all its places), then one per location."""
     from shared.directory.models import sort_key
 
-    terms = _term_info(service.taxonomy_term_ids)
+    terms = _term_info(tuple(service.taxonomy_term_ids))
     org_name_fr = _texts(organization.name, organization.alternate_name, lang="fr") if organization else ""
     org_name_en = _texts(organization.name, organization.alternate_name, lang="en") if organization else ""
     name_fr = _texts(service.name, service.alternate_name, lang="fr")
@@ -399,6 +432,7 @@ def service_documents(service: Service, organization: Organization | None) -> It
         "cat_en": analyse_en(terms.text_en),
         "raw": analyse_raw(raw_text),
         "terms": terms.ids,
+        "tops": terms.tops,
         "status": service.status,
         "org_id": service.organization_id,
         "svc_id": service.id,
@@ -410,22 +444,43 @@ def service_documents(service: Service, organization: Organization | None) -> It
     }
     words = set(tokens(raw_text))
     sort = sort_key(service.name.pick("fr"))
-    if not service.service_at_locations:
-        covers = tuple(dict.fromkeys(service_areas))
-        fields = common | {
-            "kind": "svc",
-            "desc_fr": analyse_fr(base_desc_fr),
-            "desc_en": analyse_en(base_desc_en),
-            "langs": _languages(service, None),
-            "areas": covers,
-        }
-        yield PendingDoc(
-            _document(fields), service.id, KIND_SVC, service.id, service.organization_id, service.region,
-            math.nan, math.nan, sort, schedules, terms.tops, covers, service.status, cross_region, words,
+    common["sortkey"] = sort_rank(sort)
+    # One document for the service itself (entity "service"): every location's place, coordinates and codes.
+    located = [(sal, *_location_codes(sal)) for sal in service.service_at_locations]
+    points = tuple(
+        (sal.location.latitude, sal.location.longitude)
+        for sal, _, _ in located
+        if sal.location.latitude is not None and sal.location.longitude is not None
+    )
+    service_covers = tuple(dict.fromkeys(service_areas + [c for _, codes, _ in located for c in codes]))
+    place_words = " ".join(text for _, _, text in located)
+    langs = list(dict.fromkeys(code for sal, _, _ in located for code in _languages(service, sal)))
+    sal_descriptions_fr = [_texts(sal.description, lang="fr") for sal in service.service_at_locations]
+    sal_descriptions_en = [_texts(sal.description, lang="en") for sal in service.service_at_locations]
+    fields = common | {
+        "kind": "svc",
+        "desc_fr": analyse_fr(" ; ".join(filter(None, [base_desc_fr, *sal_descriptions_fr]))),
+        "desc_en": analyse_en(" ; ".join(filter(None, [base_desc_en, *sal_descriptions_en]))),
+        "place": analyse_raw(place_words),
+        "langs": langs or _languages(service, None),
+        "areas": service_covers,
+        "lat": [p[0] for p in points] or None,
+        "lng": [p[1] for p in points] or None,
+    }
+    first_schedules = schedules
+    if not first_schedules and service.service_at_locations:
+        sal = service.service_at_locations[0]
+        first_schedules = opening_hours.compile_schedules(sal.schedules) or opening_hours.compile_schedules(
+            sal.location.schedules
         )
-        return
-    for sal in service.service_at_locations:
-        location_codes, place_text = _location_codes(sal)
+    fields["slots"] = _slots(first_schedules)
+    yield PendingDoc(
+        _document(fields), service.id, KIND_SVC, service.id, service.organization_id, service.region,
+        points[0][0] if points else math.nan, points[0][1] if points else math.nan, sort, first_schedules,
+        terms.tops, service_covers, service.status, cross_region, words | set(tokens(place_words)), points,
+    )
+    # One document per service_at_location (entity "service_at_location"): this service, at this place.
+    for sal, location_codes, place_text in located:
         covers = tuple(dict.fromkeys(service_areas + location_codes))
         desc_fr = " ; ".join(filter(None, [base_desc_fr, _texts(sal.description, lang="fr")]))
         desc_en = " ; ".join(filter(None, [base_desc_en, _texts(sal.description, lang="en")]))
@@ -445,6 +500,7 @@ def service_documents(service: Service, organization: Organization | None) -> It
             "areas": covers,
             "lat": lat,
             "lng": lng,
+            "slots": _slots(sal_schedules),
         }
         yield PendingDoc(
             _document(fields), sal.id, KIND_SAL, service.id, service.organization_id, service.region,
@@ -456,7 +512,7 @@ def service_documents(service: Service, organization: Organization | None) -> It
 def organization_document(organization: Organization, services: list[Service]) -> PendingDoc:
     from shared.directory.models import sort_key
 
-    terms = _term_info(sorted({t for s in services for t in s.taxonomy_term_ids}))
+    terms = _term_info(tuple(sorted({t for s in services for t in s.taxonomy_term_ids})))
     name_fr = _texts(organization.name, organization.alternate_name, lang="fr")
     name_en = _texts(organization.name, organization.alternate_name, lang="en")
     service_names_fr = " ; ".join(_texts(s.name, lang="fr") for s in services)
@@ -475,8 +531,10 @@ def organization_document(organization: Organization, services: list[Service]) -
         "desc_en": analyse_en(_texts(organization.description, lang="en")),
         "raw": analyse_raw(raw_text),
         "terms": terms.ids,
+        "tops": terms.tops,
         "status": "active",
         "org_id": organization.id,
+        "sortkey": sort_rank(sort_key(organization.name.pick("fr"))),
         "region": organization.region,
         "areas": areas,
         "min_age": NO_AGE_MIN,
@@ -523,9 +581,7 @@ def build_index(
             pending.document.add_unsigned("ord", len(meta.ids))
             writer.add_document(pending.document)
             meta.ids.append(pending.id)
-            meta.kinds.append(pending.kind)
             meta.service_ids.append(pending.service_id)
-            meta.org_ids.append(pending.org_id)
             meta.owners.append(pending.owner)
             meta.lat.append(pending.lat)
             meta.lng.append(pending.lng)
@@ -533,6 +589,7 @@ def build_index(
             meta.schedules.append(pending.schedules)
             meta.tops.append(pending.tops)
             meta.covers.append(pending.covers)
+            meta.points.append(pending.points)
             meta.statuses.append(pending.status)
             meta.vocabulary.update(pending.words)
 

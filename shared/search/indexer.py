@@ -47,7 +47,9 @@ def read_region(region: str, repository: object) -> tuple[list[Service], list[Or
     return ordered, [organizations[i] for i in org_ids if i in organizations]
 
 
-def rebuild_region(region: str, repository: object, store: IndexStore, *, shared: bool = True) -> IndexVersion:
+def rebuild_region(
+    region: str, repository: object, store: IndexStore, *, shared: bool = True, update_manifest: bool = True
+) -> IndexVersion:
     """Rebuild and publish one region's index; refresh the shared partition when cross-region listings move."""
     if region not in REGION_CODES:
         raise ValueError(f"unknown region {region}")
@@ -56,20 +58,26 @@ def rebuild_region(region: str, repository: object, store: IndexStore, *, shared
     regional_orgs = [o for o in organizations if o.region == region]
     built = build_index(region, services, regional_orgs)
     version = store.publish(
-        region, built.data, documents=built.documents, cross_region_services=built.cross_region_services
+        region,
+        built.data,
+        documents=built.documents,
+        cross_region_services=built.cross_region_services,
+        update_manifest=update_manifest and not (shared and (previous_cross(previous) or built.cross_region_services)),
     )
-    had = set(previous.cross_region_services) if previous else set()
-    if shared and (had or built.cross_region_services):
-        rebuild_shared(repository, store)
+    if shared and (previous_cross(previous) or built.cross_region_services):
+        rebuild_shared(repository, store)  # publishes the shared partition and the manifest once for both
     return version
 
 
-def rebuild_shared(repository: object, store: IndexStore) -> IndexVersion:
+def previous_cross(previous: IndexVersion | None) -> tuple[str, ...]:
+    return previous.cross_region_services if previous else ()
+
+
+def rebuild_shared(repository: object, store: IndexStore, *, update_manifest: bool = True) -> IndexVersion:
     """Rebuild the `QC` partition from the regions' lists of listings that serve beyond their region."""
     wanted: list[str] = []
-    for region in REGION_CODES:
-        pointer = store.pointer(region)
-        if pointer is not None:
+    for region, pointer in store.pointers().items():
+        if region != SHARED_PARTITION:
             wanted.extend(pointer.cross_region_services)
     services = repository.get_services(sorted(set(wanted)))  # type: ignore[attr-defined]
     org_ids = sorted({s.organization_id for s in services.values()})
@@ -77,17 +85,17 @@ def rebuild_shared(repository: object, store: IndexStore) -> IndexVersion:
     built = build_index(
         SHARED_PARTITION, list(services.values()), organizations.values(), include_organizations=False
     )
-    return store.publish(SHARED_PARTITION, built.data, documents=built.documents)
+    return store.publish(SHARED_PARTITION, built.data, documents=built.documents, update_manifest=update_manifest)
 
 
 def rebuild_all(repository: object, store: IndexStore, progress: Progress | None = None) -> list[IndexVersion]:
     versions = []
     total = len(REGION_CODES) + 1
     for n, region in enumerate(REGION_CODES, start=1):
-        versions.append(rebuild_region(region, repository, store, shared=False))
+        versions.append(rebuild_region(region, repository, store, shared=False, update_manifest=False))
         if progress:
             progress(region, n, total)
-    versions.append(rebuild_shared(repository, store))
+    versions.append(rebuild_shared(repository, store))  # and the manifest, once
     if progress:
         progress(SHARED_PARTITION, total, total)
     return versions

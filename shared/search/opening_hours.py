@@ -198,3 +198,27 @@ def is_open(rows: Sequence[CompiledRow], instant: datetime) -> bool | None:
         if end > 24 * 60 and minute < end - 24 * 60:
             return True
     return False
+
+
+def week_slots(rows: Sequence[CompiledRow]) -> set[str]:
+    """Hours of the week ("WE10") in which a listing may be open under any of its rows, ignoring validity windows:
+    a superset, so the index can discard listings that cannot be open before `is_open` decides exactly."""
+    slots: set[str] = set()
+    for _, _, mask, rule, opens, closes in rows:
+        if opens < 0:
+            continue
+        if rule is not None:
+            days = {DAYS.index(t[-2:]) for t in rule[1] if t[-2:] in DAYS} or set(range(7))
+        else:
+            days = {d for d in range(7) if mask & (1 << d)}
+        end = closes if closes > opens else closes + 24 * 60
+        for day in days:
+            for minute in range(opens - opens % 60, end, 60):
+                hour = minute // 60
+                slots.add(f"{DAYS[(day + hour // 24) % 7]}{hour % 24:02d}")
+    return slots
+
+
+def slot_of(instant: datetime) -> str:
+    local = local_time(instant)
+    return f"{DAYS[local.weekday()]}{local.hour:02d}"

@@ -22,7 +22,7 @@ import Stemmer
 MAX_TOKEN_LEN = 40
 _TOKEN = re.compile(r"[a-z0-9]+")
 _ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)'(?=[a-z])")
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "’": "'", "‘": "'", "`": "'"})
+_LIGATURES = (("œ", "oe"), ("Œ", "oe"), ("æ", "ae"), ("Æ", "ae"), ("ß", "ss"), ("’", "'"), ("‘", "'"))
 
 # Words that carry no need on their own in either language (articles, pronouns, auxiliaries, and the filler of
 # spoken requests: "j'ai pu rien", "I need some"). Domain words such as "aide" or "help" are NOT here: they are
@@ -62,16 +62,27 @@ _en = Stemmer.Stemmer("english")
 
 
 def fold(text: str) -> str:
-    """Lower case without accents or ligatures; apostrophes unified to '."""
-    text = text.translate(_LIGATURES).lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    """Lower case, ASCII: accents and ligatures removed (é→e, œ→oe), apostrophes unified to '. Letters with no
+    ASCII form are dropped: tokens are ASCII words."""
+    text = text.lower().replace("`", "'")
+    if text.isascii():
+        return text
+    for ligature, plain in _LIGATURES:
+        if ligature in text:
+            text = text.replace(ligature, plain)
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
 def tokens(text: str) -> list[str]:
     """Folded word tokens, elisions removed; over-long runs are cut (a 5,000-letter "word" is not a word)."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=65536)
+def _tokens(text: str) -> tuple[str, ...]:
+    # Directory texts repeat a lot (a service's text on each of its locations, shared category texts).
     folded = _ELISION.sub(" ", fold(text))
-    return [t[:MAX_TOKEN_LEN] for t in _TOKEN.findall(folded)]
+    return tuple(t[:MAX_TOKEN_LEN] for t in _TOKEN.findall(folded))
 
 
 @lru_cache(maxsize=65536)

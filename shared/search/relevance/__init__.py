@@ -262,3 +262,23 @@ def recall_at_k(ranked: list[str], relevant: dict[str, int], k: int = K) -> floa
 def dedupe(keys: list[str]) -> list[str]:
     """Keep the first occurrence of each key (a service with two locations is one answer)."""
     return list(dict.fromkeys(keys))
+
+
+@cache
+def dataset_engine() -> Any:
+    """A search engine over the labelled dataset, built once per process (tests, benchmark)."""
+    from shared.search.engine import SearchEngine
+    from shared.search.indexer import build_partitions
+
+    dataset = load_dataset()
+    return SearchEngine(build_partitions(dataset.services, dataset.organizations).provider())
+
+
+def ranked_keys(engine: Any, query: LabelledQuery, *, entity: str = "service") -> list[str]:
+    """The engine's top 10 for a labelled query, as dataset keys."""
+    from shared.search.params import SearchParams
+
+    dataset = load_dataset()
+    params = SearchParams.from_query({"search": query.query, **query.params})
+    result = engine.search(params, entity, 1, K, "fr")
+    return dedupe([dataset.key_of_service.get(h.id, h.id) for h in result.hits])
