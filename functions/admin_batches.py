@@ -51,8 +51,9 @@ def _importer(table: str, batches_table: str, bucket: str, bus: str, inline_max:
 
 def importer() -> Any:
     settings = get_settings()
-    # moto's DynamoDB transactions are not thread-safe: one writer on the local stack and in tests.
-    workers = 1 if settings.stage in ("local", "test") else 16
+    # The local stack's emulated DynamoDB serialises transactions (shared/local_stack/moto_speedups.py): a few
+    # writers overlap HTTP round trips there; in AWS, 16 keep a 3,000-listing batch within seconds.
+    workers = 4 if settings.stage in ("local", "test") else 16
     return _importer(settings.directory_table, settings.batches_table, settings.batches_bucket,
                      settings.event_bus_name, settings.batch_inline_max_services, workers)
 

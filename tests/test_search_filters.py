@@ -37,7 +37,9 @@ def region_of(key: str) -> str:
 def test_a_region_filter_keeps_the_region_and_the_lines_that_serve_everyone(engine) -> None:
     result = run(engine, search="violence conjugale", region="03")
     found = keys(result)
-    assert "qcc-marierollet" in found and "qc-sosvc" in found  # SOS violence conjugale: province-wide, owned by 06
+    assert (
+        "qcc-marierollet" in found and "qc-sosvc" in found
+    )  # SOS violence conjugale: province-wide, owned by 06
     assert all(region_of(k) == "03" or "P:QC" in raw(k)["areas"] for k in found)
 
 
@@ -55,7 +57,9 @@ def test_postcode_with_proximity_returns_distances_within_it(engine) -> None:
 
 
 def test_coordinates_and_radius_sorted_by_distance(engine) -> None:
-    result = run(engine, entity="service_at_location", lat="48.4280", lng="-71.0620", radius_km="5", sort="distance")
+    result = run(
+        engine, entity="service_at_location", lat="48.4280", lng="-71.0620", radius_km="5", sort="distance"
+    )
     distances = [h.distance_m for h in result.hits]
     assert distances and all(d is not None and d <= 5000 for d in distances)
     assert distances == sorted(distances)

@@ -12,7 +12,10 @@ def rows(*items: dict) -> tuple:
 
 
 WEEKDAYS = {"freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR"}
-SPLIT = rows(WEEKDAYS | {"opens_at": "09:00", "closes_at": "12:00"}, WEEKDAYS | {"opens_at": "13:00", "closes_at": "16:30"})
+SPLIT = rows(
+    WEEKDAYS | {"opens_at": "09:00", "closes_at": "12:00"},
+    WEEKDAYS | {"opens_at": "13:00", "closes_at": "16:30"},
+)
 
 
 def mtl(y: int, m: int, d: int, h: int, minute: int = 0) -> datetime:
@@ -46,7 +49,9 @@ def test_instants_are_read_in_montreal_time_across_daylight_saving() -> None:
 
 def test_the_night_of_the_spring_change_keeps_overnight_hours() -> None:
     # GIVEN a night shelter 20:00-08:00 every day; the clocks jump from 02:00 to 03:00 on 2026-03-08
-    shelter = rows({"freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR,SA,SU", "opens_at": "20:00", "closes_at": "08:00"})
+    shelter = rows(
+        {"freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR,SA,SU", "opens_at": "20:00", "closes_at": "08:00"}
+    )
     assert is_open(shelter, datetime(2026, 3, 8, 7, 30, tzinfo=UTC)) is True  # 03:30 EDT, from Saturday night
     assert is_open(shelter, mtl(2026, 3, 8, 7, 59)) is True
     assert is_open(shelter, mtl(2026, 3, 8, 8, 0)) is False
@@ -68,8 +73,14 @@ def test_a_holiday_row_closes_the_day_and_a_holiday_with_hours_replaces_them() -
 def test_seasonal_hours_win_inside_their_window_only() -> None:
     summer = rows(
         WEEKDAYS | {"opens_at": "09:00", "closes_at": "17:00"},
-        {"freq": "WEEKLY", "byday": "MO,TU,WE,TH", "opens_at": "08:00", "closes_at": "15:00",
-         "valid_from": "2026-06-22", "valid_to": "2026-08-28"},
+        {
+            "freq": "WEEKLY",
+            "byday": "MO,TU,WE,TH",
+            "opens_at": "08:00",
+            "closes_at": "15:00",
+            "valid_from": "2026-06-22",
+            "valid_to": "2026-08-28",
+        },
     )
     assert is_open(summer, mtl(2026, 7, 8, 16)) is False  # summer Wednesday closes at 15:00
     assert is_open(summer, mtl(2026, 7, 10, 10)) is False  # summer Friday: closed
@@ -77,11 +88,19 @@ def test_seasonal_hours_win_inside_their_window_only() -> None:
 
 
 def test_monthly_rules_and_unknown_hours() -> None:
-    first_monday = rows({"freq": "MONTHLY", "byday": "1MO", "opens_at": "13:00", "closes_at": "16:00",
-                         "dtstart": "2026-01-01"})
+    first_monday = rows(
+        {
+            "freq": "MONTHLY",
+            "byday": "1MO",
+            "opens_at": "13:00",
+            "closes_at": "16:00",
+            "dtstart": "2026-01-01",
+        }
+    )
     assert is_open(first_monday, mtl(2026, 11, 2, 14)) is True
     assert is_open(first_monday, mtl(2026, 11, 9, 14)) is False
     assert is_open((), mtl(2026, 11, 2, 14)) is None  # no schedule: unknown, never "open"
-    around_the_clock = rows({"freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR,SA,SU", "opens_at": "00:00",
-                             "closes_at": "24:00"})
+    around_the_clock = rows(
+        {"freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR,SA,SU", "opens_at": "00:00", "closes_at": "24:00"}
+    )
     assert is_open(around_the_clock, mtl(2026, 12, 25, 3)) is True

@@ -1,4 +1,4 @@
-"""Bad input never becomes a 500: malformed values are 400, unknown or meaningless ones 422, and odd but harmless
+"""Bad input never becomes a 500: malformed values are 400, unknown or meaningless ones 422, odd but harmless
 queries (very long, punctuation only, unknown postal code area) an honest empty answer with the reason."""
 
 from __future__ import annotations
@@ -89,8 +89,15 @@ def test_values_are_normalised() -> None:
 def test_what_goes_through_search_and_what_is_a_plain_listing() -> None:
     assert not SearchParams.from_query({"region": "02"}).is_search_request()
     assert not SearchParams.from_query({"taxonomy_term_id": None, "status": "active"}).is_search_request()
-    for query in ({"search": "food"}, {"open_now": "true"}, {"postcode": "G8B"}, {"facets": "true"},
-                  {"lat": "48", "lng": "-71", "radius_km": "5"}, {"age": "15"}, {"free": "true"}):
+    for query in (
+        {"search": "food"},
+        {"open_now": "true"},
+        {"postcode": "G8B"},
+        {"facets": "true"},
+        {"lat": "48", "lng": "-71", "radius_km": "5"},
+        {"age": "15"},
+        {"free": "true"},
+    ):
         assert SearchParams.from_query(query).is_search_request(), query
 
 
@@ -112,14 +119,18 @@ def test_a_quebec_postal_code_outside_the_place_list_is_an_empty_answer_with_the
     from shared.search.geo import resolve_postcode
 
     assert resolve_postcode("J0E") is None  # a real rural FSA our place list does not hold
-    result = engine.search(SearchParams.from_query({"search": "banque", "postcode": "J0E 1A0"}), "service", 1, 10)
+    result = engine.search(
+        SearchParams.from_query({"search": "banque", "postcode": "J0E 1A0"}), "service", 1, 10
+    )
     assert (result.total, result.hits) == (0, [])
     assert any(n["code"] == "postcode_unknown" for n in result.notices)
 
 
 def test_sorting_by_distance_needs_a_place(engine) -> None:
     with pytest.raises(ValidationFailed) as caught:
-        engine.search(SearchParams.from_query({"search": "banque alimentaire", "sort": "distance"}), "service", 1, 10)
+        engine.search(
+            SearchParams.from_query({"search": "banque alimentaire", "sort": "distance"}), "service", 1, 10
+        )
     assert parameters_of(caught.value) == ["sort"]
     # a place named in the words is enough
     found = engine.search(

@@ -1,7 +1,9 @@
 """Index versions in S3 and the DynamoDB read path of the indexer, on emulated AWS (moto).
 
-GIVEN indexes published to the search bucket, WHEN a lookup process searches, THEN it loads them lazily, checks
-the manifest at most once per interval (a 304 when nothing moved), and follows a new version; the indexer reads
+GIVEN indexes published to the search bucket, WHEN a lookup process searches, THEN it loads them lazily,
+checks
+the manifest at most once per interval (a 304 when nothing moved), and follows a new version; the indexer
+reads
 the directory with Query and BatchGetItem only (never Scan); a changed listing is findable within 5 s."""
 
 from __future__ import annotations
@@ -61,7 +63,9 @@ def test_the_lookup_follows_the_version_pointer(store: Any, aws_calls: Any) -> N
 
     services, orgs = region_02()
     newcomer = next(s for s in reversed(services) if s.status == "active")
-    first = store.publish("02", build_index("02", [s for s in services if s is not newcomer], orgs).data, documents=1)
+    first = store.publish(
+        "02", build_index("02", [s for s in services if s is not newcomer], orgs).data, documents=1
+    )
     clock = Clock()
     provider = StoreIndexProvider(store, check_interval=1.5, clock=clock)
     engine = SearchEngine(provider)
@@ -126,7 +130,9 @@ def test_a_changed_listing_is_findable_within_five_seconds(store: Any) -> None:
     assert services[0].id not in ids(engine, "zoothérapie")
 
     # WHEN a listing changes (renamed) and its region is rebuilt, as the listing events trigger
-    changed = services[0].model_copy(update={"name": services[0].name.model_copy(update={"fr": "Zoothérapie"})})
+    changed = services[0].model_copy(
+        update={"name": services[0].name.model_copy(update={"fr": "Zoothérapie"})}
+    )
     started = time.monotonic()
     repository.put_service(changed)
     rebuild_region("02", repository, store)

@@ -1,7 +1,8 @@
 """S3 adapter: bytes in, bytes out, with conditional reads and error translation.
 
 Generic on purpose (search indexes, import batches, exports): callers name keys, this module moves bytes.
-`get_if_changed` sends the previous ETag (If-None-Match) so a reader polling a small pointer object pays a 304 and
+`get_if_changed` sends the previous ETag (If-None-Match) so a reader polling a small pointer object pays a 304
+and
 no body when nothing moved.
 """
 
@@ -62,7 +63,9 @@ class Bucket:
             if _code(error) in _MISSING:
                 return None
             raise _unavailable(error) from error
-        return StoredObject(key, answer["Body"].read(), str(answer.get("ETag", "")), answer.get("ContentType"))
+        return StoredObject(
+            key, answer["Body"].read(), str(answer.get("ETag", "")), answer.get("ContentType")
+        )
 
     def get_if_changed(self, key: str, etag: str | None) -> StoredObject | None:
         """The object if its ETag differs from `etag` (or `etag` is None); None when unchanged or missing."""
@@ -74,7 +77,9 @@ class Bucket:
             if _code(error) in _MISSING or _code(error) in ("304", "NotModified"):
                 return None
             raise _unavailable(error) from error
-        return StoredObject(key, answer["Body"].read(), str(answer.get("ETag", "")), answer.get("ContentType"))
+        return StoredObject(
+            key, answer["Body"].read(), str(answer.get("ETag", "")), answer.get("ContentType")
+        )
 
     def head(self, key: str) -> dict[str, Any] | None:
         try:

@@ -41,6 +41,8 @@ HTTP_ERRORS_SHOWN = 1000
 WRITE_WORKERS = 16
 CONFLICT_RETRIES = 4
 TRANSACTION_ACTIONS = 100
+PUBLISH_WORKERS = 8
+PUBLISH_SLICE = 200
 
 FORMATS: dict[str, str] = {
     "application/json": hsds_json.FORMAT,
@@ -434,9 +436,7 @@ class Importer:
             return Outcome(batch, 200)
 
         stamp = self._stamper(batch, principal, now)
-        for change in org_changes:
-            if change.action != "unchanged":
-                self._write_organization(change, stamp)
+        self._write_organizations([c for c in org_changes if c.action != "unchanged"], stamp)
         to_write = [c for c in changes if c.action != "unchanged" and c.service.id not in held]
         merged_conflicts: list[dict[str, Any]] = []
         groups = self._groups(to_write, stamp)
@@ -527,6 +527,27 @@ class Importer:
         return lambda version: VersionStamp(version=version, by=principal.username, at=at,
                                             batch_id=batch["id"] if batch else None, note=note)
 
+    def _write_organizations(self, changes: list[diff.OrganizationChange],
+                             stamp: Callable[[int], VersionStamp]) -> None:
+        """Organizations in transactions of up to 100 actions; a group that meets a concurrent change is written
+        one organization at a time."""
+        groups: list[list[tuple[diff.OrganizationChange, list[dict[str, Any]]]]] = [[]]
+        size = 0
+        for change in changes:
+            version = (change.previous.stamp.version if change.previous else 0) + 1
+            actions = self.repository.organization_write_actions(change.organization, stamp(version), change.previous)
+            if size + len(actions) > TRANSACTION_ACTIONS and groups[-1]:
+                groups.append([])
+                size = 0
+            groups[-1].append((change, actions))
+            size += len(actions)
+        for group in (g for g in groups if g):
+            try:
+                self.repository.write_organization_versions([actions for _, actions in group])
+            except Conflict:
+                for change, _ in group:
+                    self._write_organization(change, stamp)
+
     def _write_organization(self, change: diff.OrganizationChange, stamp: Callable[[int], VersionStamp]) -> None:
         previous = change.previous
         for _ in range(CONFLICT_RETRIES):
@@ -608,9 +629,12 @@ class Importer:
             created=counts["created"], updated=counts["updated"], unchanged=counts["unchanged"],
             deactivated=counts["deactivated"],
             organizations_changed=counts["organizations_created"] + counts["organizations_updated"]))
-        outcome = self.publisher.publish(events)
-        batch["events_published"] = outcome.published
-        batch["events_not_published"] = outcome.failed
+        # PutEvents takes 10 entries: thousands of listings are hundreds of calls, sent from a few threads.
+        slices = [events[i:i + PUBLISH_SLICE] for i in range(0, len(events), PUBLISH_SLICE)]
+        with ThreadPoolExecutor(max_workers=min(PUBLISH_WORKERS, len(slices))) as pool:
+            outcomes = list(pool.map(self.publisher.publish, slices))
+        batch["events_published"] = sum(o.published for o in outcomes)
+        batch["events_not_published"] = sum(o.failed for o in outcomes)
 
     # ---- after the batch: duplicates, history, restore ----------------------------------------------------------
 

@@ -1,10 +1,12 @@
-"""The PostgreSQL full-text baseline: what a directory built on PostgreSQL would answer, on a throwaway cluster.
+"""The PostgreSQL full-text baseline: what a directory built on PostgreSQL would answer (throwaway cluster).
 
 A directory on PostgreSQL would index its listings as one weighted tsvector (names A, category names B,
 descriptions C, city and region D), French through a `french` configuration that also removes accents
 (`unaccent` + `french_stem`), English text through `english`, and answer with `websearch_to_tsquery` ranked by
-`ts_rank_cd`, filters in SQL. That is built here on Debian's PostgreSQL 15 (`initdb`, `pg_ctl`), in a temporary
-folder, on a Unix socket only; the cluster is removed afterwards. When PostgreSQL is missing, `available()` says
+`ts_rank_cd`, filters in SQL. That is built here on Debian's PostgreSQL 15 (`initdb`, `pg_ctl`), in a
+temporary
+folder, on a Unix socket only; the cluster is removed afterwards. When PostgreSQL is missing, `available()`
+says
 so and the benchmark reports our figures alone.
 """
 
@@ -104,24 +106,53 @@ def cluster() -> Iterator[Any]:
     port = 54000 + os.getpid() % 1000
     try:
         subprocess.run(
-            _as_postgres([str(binaries_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-                          "-E", "UTF8", "--locale=C.UTF-8"]),
-            check=True, capture_output=True, env=env,
+            _as_postgres(
+                [
+                    str(binaries_dir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+            env=env,
         )
         options = f"-k {folder} -p {port} -c listen_addresses='' -c shared_buffers=256MB -c fsync=off"
         subprocess.run(
-            _as_postgres([str(binaries_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-                          str(folder / "log"), "-w", "start"]),
-            check=True, capture_output=True, env=env,
+            _as_postgres(
+                [
+                    str(binaries_dir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(folder / "log"),
+                    "-w",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+            env=env,
         )
         try:
-            with psycopg.connect(host=str(folder), port=port, user="postgres", dbname="postgres",
-                                 autocommit=True) as connection:
+            with psycopg.connect(
+                host=str(folder), port=port, user="postgres", dbname="postgres", autocommit=True
+            ) as connection:
                 yield connection
         finally:
             subprocess.run(
                 _as_postgres([str(binaries_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
-                capture_output=True, env=env,
+                capture_output=True,
+                env=env,
             )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -138,8 +169,15 @@ def _rows(services: Iterable[Service], org_names: dict[str, str]) -> Iterator[tu
                 city = sal.location.addresses[0].city
                 break
         yield (
-            service.id, service.region, city, service.status,
-            service.name.fr, service.name.en, org_names.get(service.organization_id, ""), cats_fr, cats_en,
+            service.id,
+            service.region,
+            city,
+            service.status,
+            service.name.fr,
+            service.name.en,
+            org_names.get(service.organization_id, ""),
+            cats_fr,
+            cats_en,
             service.description.fr if service.description else None,
             service.description.en if service.description else None,
         )
@@ -151,7 +189,8 @@ def load(connection: Any, services: Iterable[Service], org_names: dict[str, str]
     connection.execute(SCHEMA_SQL)
     with connection.cursor() as cursor:
         with cursor.copy(
-            "COPY listing (id, region, city, status, name_fr, name_en, org, cats_fr, cats_en, desc_fr, desc_en) "
+            "COPY listing (id, region, city, status, name_fr, name_en, org, cats_fr, cats_en, desc_fr, "
+            "desc_en) "
             "FROM STDIN"
         ) as copy:
             for row in _rows(services, org_names):
@@ -160,9 +199,12 @@ def load(connection: Any, services: Iterable[Service], org_names: dict[str, str]
     return time.perf_counter() - started
 
 
-def search(connection: Any, text: str, *, region: str | None = None, city: str | None = None,
-           limit: int = 10) -> list[str]:
+def search(
+    connection: Any, text: str, *, region: str | None = None, city: str | None = None, limit: int = 10
+) -> list[str]:
     with connection.cursor() as cursor:
-        cursor.execute(SEARCH_SQL, {"q": text, "statuses": list(VISIBLE_STATUSES), "region": region,
-                                    "city": city, "limit": limit})
+        cursor.execute(
+            SEARCH_SQL,
+            {"q": text, "statuses": list(VISIBLE_STATUSES), "region": region, "city": city, "limit": limit},
+        )
         return [row[0] for row in cursor.fetchall()]

@@ -1,20 +1,25 @@
-"""Benchmark section "search": relevance against PostgreSQL, lookup latency at 1k/10k/100k, cold start, memory,
+"""Benchmark section "search": relevance vs PostgreSQL, lookup latency at 1k/10k/100k, cold start, memory,
 AWS requests per lookup. Every figure is measured in the run that prints it.
 
     referral211 bench search --sizes 1000,10000,100000 --out bench-results
 
 1. Relevance on the labelled set (shared/search/relevance: fixed hand-written listings, graded queries):
-   nDCG@10, MRR@10, recall@10 overall and per kind, for our engine and for PostgreSQL full-text search on the same
+   nDCG@10, MRR@10, recall@10 overall and per kind, for our engine and for PostgreSQL full-text search on the
+   same
    data in the same run (bench/postgres.py), with latencies; ratios ours/PostgreSQL.
-2. Per size, a deterministic directory from the sample generator, indexed per region (build time, size), stored
+2. Per size, a deterministic directory from the sample generator, indexed per region (build time, size),
+stored
    in a folder laid out as the S3 bucket is; then
    - warm lookups in process for a realistic query+filter mix (p50/p95/max);
    - time to first answer in a fresh Python process (interpreter, imports, index download from the store,
-     unpacking, opening, query), for a regional and a province-wide first query; the process then runs the whole
+     unpacking, opening, query), for a regional and a province-wide first query; the process then runs the
+     whole
      mix and reports its peak memory (max RSS);
    - at the largest size, the same mix answered by PostgreSQL (p50/p95) when available.
-3. AWS requests per lookup on emulated S3 (moto): the cold first lookup and warm lookups at 20 lookups/s with the
-   1.5 s manifest check; DynamoDB requests made by the engine (none: the HTTP route renders the page's ids with one
+3. AWS requests per lookup on emulated S3 (moto): the cold first lookup and warm lookups at 20 lookups/s with
+the
+   1.5 s manifest check; DynamoDB requests made by the engine (none: the HTTP route renders the page's ids
+   with one
    BatchGetItem, counted separately); the indexer's DynamoDB operations for a full rebuild (Query and
    BatchGetItem, no Scan) and the seconds from a listing write to findable.
 """
@@ -39,17 +44,41 @@ TARGET_P95_MS_100K = 10.0
 TARGET_P95_RATIO = 2.5
 TARGET_FIRST_ANSWER_S_10K = 1.5
 NEEDS = (
-    "banque alimentaire", "dépannage alimentaire", "hébergement d'urgence", "violence conjugale", "aide aux devoirs",
-    "popote roulante", "logement", "emploi jeunes", "santé mentale", "food bank", "shelter", "clsc",
-    "francisation", "transport adapté", "j'ai pu rien à manger", "hebergment femmes", "friperie", "aînés",
-    "prévention suicide", "impôts", "cuisine collective", "maison des jeunes", "tenant rights", "proprio",
+    "banque alimentaire",
+    "dépannage alimentaire",
+    "hébergement d'urgence",
+    "violence conjugale",
+    "aide aux devoirs",
+    "popote roulante",
+    "logement",
+    "emploi jeunes",
+    "santé mentale",
+    "food bank",
+    "shelter",
+    "clsc",
+    "francisation",
+    "transport adapté",
+    "j'ai pu rien à manger",
+    "hebergment femmes",
+    "friperie",
+    "aînés",
+    "prévention suicide",
+    "impôts",
+    "cuisine collective",
+    "maison des jeunes",
+    "tenant rights",
+    "proprio",
 )
 MODES = (("none", 30), ("region", 25), ("municipality", 15), ("radius", 10), ("postcode", 5), ("place", 15))
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--sizes", default="1000,10000,100000", help="directory sizes (services), comma-separated")
-    parser.add_argument("--lookups", type=int, default=300, help="warm lookups measured per size (default 300)")
+    parser.add_argument(
+        "--sizes", default="1000,10000,100000", help="directory sizes (services), comma-separated"
+    )
+    parser.add_argument(
+        "--lookups", type=int, default=300, help="warm lookups measured per size (default 300)"
+    )
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL baseline")
 
 
@@ -61,7 +90,7 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 def query_mix(count: int, seed: int = 211) -> list[tuple[str, dict[str, Any]]]:
-    """(entity, query parameters) of a realistic lookup mix: needs with and without places, filters, facets."""
+    """(entity, query parameters) of a realistic lookup mix: needs, with or without places, filters."""
     from shared.sample_data import gazetteer
 
     rng = random.Random(seed)
@@ -80,7 +109,9 @@ def query_mix(count: int, seed: int = 211) -> list[tuple[str, dict[str, Any]]]:
         elif mode == "municipality":
             query["municipality"] = place.name
         elif mode == "radius":
-            query.update(lat=str(place.latitude), lng=str(place.longitude), radius_km=str(rng.choice((5, 10, 25))))
+            query.update(
+                lat=str(place.latitude), lng=str(place.longitude), radius_km=str(rng.choice((5, 10, 25)))
+            )
         elif mode == "postcode":
             query.update(postcode=place.fsas[0], proximity=str(rng.choice((2000, 5000, 10000))))
         elif mode == "place":
@@ -101,7 +132,8 @@ def query_mix(count: int, seed: int = 211) -> list[tuple[str, dict[str, Any]]]:
     return mix
 
 
-# ---- 1. relevance --------------------------------------------------------------------------------------------------
+# ---- 1. relevance
+# --------------------------------------------------------------------------------------------------
 
 
 def relevance(with_postgres: bool) -> dict[str, Any]:
@@ -179,7 +211,7 @@ def relevance(with_postgres: bool) -> dict[str, Any]:
         for _ in range(2):  # first pass warms PostgreSQL's caches; the second is measured
             pg_latencies.clear()
             for q in queries:
-                region = (q.params.get("region") or None)
+                region = q.params.get("region") or None
                 city = None
                 if q.params.get("municipality"):
                     found = geo.find_municipality(q.params["municipality"])
@@ -193,15 +225,18 @@ def relevance(with_postgres: bool) -> dict[str, Any]:
     pg_ndcg = figures["postgres"]["ndcg_at_10"]
     figures["ndcg_ratio"] = round(ours_ndcg / pg_ndcg, 2) if pg_ndcg else None
     figures["p95_ratio"] = (
-        round(figures["ours"]["p95_ms"] / figures["postgres"]["p95_ms"], 2) if figures["postgres"]["p95_ms"] else None
+        round(figures["ours"]["p95_ms"] / figures["postgres"]["p95_ms"], 2)
+        if figures["postgres"]["p95_ms"]
+        else None
     )
     return figures
 
 
-# ---- 2. scale ------------------------------------------------------------------------------------------------------
+# ---- 2. scale
+# ------------------------------------------------------------------------------------------------------
 
 FRESH_PROCESS = r"""
-import json, resource, sys, time
+import json, sys, time
 started = time.perf_counter()
 from shared.search.engine import SearchEngine
 from shared.search.params import SearchParams
@@ -220,16 +255,22 @@ print(json.dumps({
     "first_answer_in_process_s": answered - started,
     "first_total": result.total,
     "answered_epoch": answered_epoch,
-    "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    # VmHWM: this process's peak resident memory (ru_maxrss would carry the parent's peak across exec).
+    "max_rss_mb": int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024,
 }))
 """
 
 
-def _fresh_process(folder: Path, first: dict[str, Any], mix: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+def _fresh_process(
+    folder: Path, first: dict[str, Any], mix: list[tuple[str, dict[str, Any]]]
+) -> dict[str, Any]:
     spawned = time.time()
     answer = subprocess.run(
         [sys.executable, "-c", FRESH_PROCESS, str(folder), json.dumps(first)],
-        input=json.dumps(mix), capture_output=True, text=True, check=True,
+        input=json.dumps(mix),
+        capture_output=True,
+        text=True,
+        check=True,
     )
     figures = json.loads(answer.stdout.strip().splitlines()[-1])
     # From spawning the interpreter to the first answer: startup, imports, index load, query.
@@ -258,8 +299,9 @@ def scale(size: int, lookups: int, with_postgres: bool, progress: Any) -> dict[s
     with tempfile.TemporaryDirectory(prefix="referral211-bench-") as folder:
         store = IndexStore(FolderStore(folder))
         for code, built in partitions.built.items():
-            store.publish(code, built.data, documents=built.documents,
-                          cross_region_services=built.cross_region_services)
+            store.publish(
+                code, built.data, documents=built.documents, cross_region_services=built.cross_region_services
+            )
         progress(f"  indexed in {figures['index_build_s']} s ({figures['index_mb']} MB); warm lookups")
         engine = SearchEngine(StoreIndexProvider(IndexStore(FolderStore(folder))))
         mix = query_mix(lookups)
@@ -287,7 +329,9 @@ def scale(size: int, lookups: int, with_postgres: bool, progress: Any) -> dict[s
     return figures
 
 
-def _postgres_at_scale(directory: Any, mix: list[tuple[str, dict[str, Any]]], progress: Any) -> dict[str, Any]:
+def _postgres_at_scale(
+    directory: Any, mix: list[tuple[str, dict[str, Any]]], progress: Any
+) -> dict[str, Any]:
     from shared.bench import postgres
     from shared.search import geo
 
@@ -320,7 +364,8 @@ def _postgres_at_scale(directory: Any, mix: list[tuple[str, dict[str, Any]]], pr
     }
 
 
-# ---- 3. AWS requests -------------------------------------------------------------------------------------------------
+# ---- 3. AWS requests
+# -------------------------------------------------------------------------------------------------
 
 
 def aws_requests(progress: Any) -> dict[str, Any]:
@@ -363,7 +408,9 @@ def aws_requests(progress: Any) -> dict[str, Any]:
         started = time.perf_counter()
         rebuild_all(repository, store)
         figures["rebuild_all_1000_s"] = round(time.perf_counter() - started, 2)
-        figures["rebuild_all_dynamodb"] = {op: n for (svc, op), n in sorted(calls.items()) if svc == "dynamodb"}
+        figures["rebuild_all_dynamodb"] = {
+            op: n for (svc, op), n in sorted(calls.items()) if svc == "dynamodb"
+        }
         figures["rebuild_all_scans"] = calls[("dynamodb", "Scan")]
 
         clock = [1000.0]
@@ -380,14 +427,18 @@ def aws_requests(progress: Any) -> dict[str, Any]:
         for entity, query in mix:
             clock[0] += 0.05  # 20 lookups per second
             engine.search(SearchParams.from_query(query), entity, 1, 25)
-        figures["warm_s3_per_lookup"] = round(sum(n for (svc, _), n in calls.items() if svc == "s3") / len(mix), 3)
+        figures["warm_s3_per_lookup"] = round(
+            sum(n for (svc, _), n in calls.items() if svc == "s3") / len(mix), 3
+        )
         figures["warm_dynamodb_per_lookup"] = round(
             sum(n for (svc, _), n in calls.items() if svc == "dynamodb") / len(mix), 3
         )
 
         # Freshness: a listing write, its region's rebuild, then the next manifest check.
         target = next(s for s in directory.services if s.region == "02" and s.status == "active")
-        renamed = target.model_copy(update={"name": target.name.model_copy(update={"fr": "Zoothérapie solidaire"})})
+        renamed = target.model_copy(
+            update={"name": target.name.model_copy(update={"fr": "Zoothérapie solidaire"})}
+        )
         live = SearchEngine(StoreIndexProvider(store, check_interval=1.5))
         live.search(SearchParams.from_query({"search": "aide", "region": "02"}), "service", 1, 5)
         started = time.perf_counter()
@@ -395,7 +446,9 @@ def aws_requests(progress: Any) -> dict[str, Any]:
         rebuild_region("02", repository, store)
         rebuilt = time.perf_counter() - started
         while time.perf_counter() - started < 10:
-            hits = live.search(SearchParams.from_query({"search": "zoothérapie", "region": "02"}), "service", 1, 5)
+            hits = live.search(
+                SearchParams.from_query({"search": "zoothérapie", "region": "02"}), "service", 1, 5
+            )
             if any(h.id == target.id for h in hits.hits):
                 break
             time.sleep(0.05)
@@ -405,7 +458,8 @@ def aws_requests(progress: Any) -> dict[str, Any]:
     return figures
 
 
-# ---- the section -----------------------------------------------------------------------------------------------------
+# ---- the section
+# -----------------------------------------------------------------------------------------------------
 
 
 def run(options: argparse.Namespace) -> dict[str, Any]:
@@ -456,44 +510,64 @@ def render(figures: dict[str, Any]) -> str:
     pg = rel.get("postgres", {})
     lines.append(f"Search relevance - {rel['queries']} labelled queries over {rel['listings']} listings")
     lines.append(f"{'':22} {'nDCG@10':>8} {'MRR@10':>8} {'R@10':>8} {'p50 ms':>8} {'p95 ms':>8}")
-    lines.append(f"{'referral211':22} {ours['ndcg_at_10']:>8} {ours['mrr_at_10']:>8} {ours['recall_at_10']:>8} "
-                 f"{ours['p50_ms']:>8} {ours['p95_ms']:>8}")
+    lines.append(
+        f"{'referral211':22} {ours['ndcg_at_10']:>8} {ours['mrr_at_10']:>8} {ours['recall_at_10']:>8} "
+        f"{ours['p50_ms']:>8} {ours['p95_ms']:>8}"
+    )
     if pg.get("available"):
-        lines.append(f"{'PostgreSQL 15 FTS':22} {pg['ndcg_at_10']:>8} {pg['mrr_at_10']:>8} {pg['recall_at_10']:>8} "
-                     f"{pg['p50_ms']:>8} {pg['p95_ms']:>8}")
-        lines.append(f"{'ratio ours/PostgreSQL':22} {rel['ndcg_ratio']:>8} {'':>8} {'':>8} {'':>8} "
-                     f"{rel['p95_ratio']:>8}")
+        lines.append(
+            f"{'PostgreSQL 15 FTS':22} {pg['ndcg_at_10']:>8} {pg['mrr_at_10']:>8} {pg['recall_at_10']:>8} "
+            f"{pg['p50_ms']:>8} {pg['p95_ms']:>8}"
+        )
+        lines.append(
+            f"{'ratio ours/PostgreSQL':22} {rel['ndcg_ratio']:>8} {'':>8} {'':>8} {'':>8} "
+            f"{rel['p95_ratio']:>8}"
+        )
     else:
         lines.append(f"PostgreSQL baseline: not run ({pg.get('reason', 'unavailable')})")
     lines.append("")
     lines.append(f"{'kind':16} {'n':>3} {'nDCG ours':>10} {'nDCG PG':>8} {'MRR ours':>9} {'R@10 ours':>10}")
     for kind, values in ours["per_kind"].items():
         pg_kind = pg.get("per_kind", {}).get(kind, {}) if pg.get("available") else {}
-        lines.append(f"{kind:16} {values['queries']:>3} {values['ndcg_at_10']:>10} "
-                     f"{pg_kind.get('ndcg_at_10', '-'):>8} {values['mrr_at_10']:>9} {values['recall_at_10']:>10}")
+        lines.append(
+            f"{kind:16} {values['queries']:>3} {values['ndcg_at_10']:>10} "
+            f"{pg_kind.get('ndcg_at_10', '-'):>8} {values['mrr_at_10']:>9} {values['recall_at_10']:>10}"
+        )
     lines.append("")
     lines.append("Search at scale (warm in process; first answer in a fresh process, index load included)")
-    lines.append(f"{'services':>9} {'docs':>8} {'index MB':>9} {'build s':>8} {'p50 ms':>7} {'p95 ms':>7} "
-                 f"{'1st regional s':>15} {'1st province s':>15} {'peak MB':>8}")
+    lines.append(
+        f"{'services':>9} {'docs':>8} {'index MB':>9} {'build s':>8} {'p50 ms':>7} {'p95 ms':>7} "
+        f"{'1st regional s':>15} {'1st province s':>15} {'peak MB':>8}"
+    )
     for s in figures["scale"]:
-        lines.append(f"{s['services']:>9,} {s['documents']:>8,} {s['index_mb']:>9} {s['index_build_s']:>8} "
-                     f"{s['warm_p50_ms']:>7} {s['warm_p95_ms']:>7} {s['first_answer_regional_s']:>15} "
-                     f"{s['first_answer_province_s']:>15} {s['lookup_process_peak_mb']:>8}")
+        lines.append(
+            f"{s['services']:>9,} {s['documents']:>8,} {s['index_mb']:>9} {s['index_build_s']:>8} "
+            f"{s['warm_p50_ms']:>7} {s['warm_p95_ms']:>7} {s['first_answer_regional_s']:>15} "
+            f"{s['first_answer_province_s']:>15} {s['lookup_process_peak_mb']:>8}"
+        )
         if s.get("postgres", {}).get("available"):
             p = s["postgres"]
-            lines.append(f"{'':>9} PostgreSQL FTS on the same {s['services']:,} services: p50 {p['p50_ms']} ms, "
-                         f"p95 {p['p95_ms']} ms ({p['note']})")
+            lines.append(
+                f"{'':>9} PostgreSQL FTS on the same {s['services']:,} services: p50 {p['p50_ms']} ms, "
+                f"p95 {p['p95_ms']} ms ({p['note']})"
+            )
     aws = figures.get("aws", {})
     if aws:
         lines.append("")
         lines.append("AWS requests (emulated S3 and DynamoDB)")
         lines.append(f"  cold first lookup, S3: {aws['cold_lookup_s3']}")
-        lines.append(f"  warm lookup at 20/s: S3 {aws['warm_s3_per_lookup']} per lookup, "
-                     f"DynamoDB {aws['warm_dynamodb_per_lookup']} per lookup (engine); the route adds 1 BatchGetItem")
-        lines.append(f"  full rebuild of 1,000 services from DynamoDB: {aws['rebuild_all_dynamodb']} "
-                     f"(Scan: {aws['rebuild_all_scans']}), {aws['rebuild_all_1000_s']} s")
-        lines.append(f"  listing write -> findable: {aws['freshness_findable_s']} s "
-                     f"(region rebuild {aws['freshness_rebuild_s']} s)")
+        lines.append(
+            f"  warm lookup at 20/s: S3 {aws['warm_s3_per_lookup']} per lookup, "
+            f"DynamoDB {aws['warm_dynamodb_per_lookup']} per lookup (engine); the route adds 1 BatchGetItem"
+        )
+        lines.append(
+            f"  full rebuild of 1,000 services from DynamoDB: {aws['rebuild_all_dynamodb']} "
+            f"(Scan: {aws['rebuild_all_scans']}), {aws['rebuild_all_1000_s']} s"
+        )
+        lines.append(
+            f"  listing write -> findable: {aws['freshness_findable_s']} s "
+            f"(region rebuild {aws['freshness_rebuild_s']} s)"
+        )
     lines.append("")
     lines.append("Targets: " + ", ".join(f"{k}: {v}" for k, v in figures.get("targets", {}).items()))
     return "\n".join(lines)

@@ -1,7 +1,8 @@
 """`referral211 bench [SECTION|all]`: run benchmark sections, print their tables, write their JSON.
 
 Each section is a module under `shared/bench/` with `configure(parser)` (its options), `run(options) -> dict`
-(figures measured in that run) and `render(figures) -> str` (the table). A new section registers itself by adding
+(figures measured in that run) and `render(figures) -> str` (the table). A new section registers itself by
+adding
 one line to `SECTIONS`; `all` runs every registered section whose module is present, in order.
 Results go to `{out}/{section}.json` (default `bench-results/`).
 """
@@ -19,8 +20,14 @@ from typing import Any
 
 # name -> (module, one-line description). Order is the order of `all`.
 SECTIONS: dict[str, tuple[str, str]] = {
-    "search": ("shared.bench.search", "search relevance vs PostgreSQL, latency at 1k/10k/100k, cold start, memory"),
-    "batches": ("shared.bench.batches", "listing imports: HTTP batch to searchable, writes per listing, S3 path"),
+    "search": (
+        "shared.bench.search",
+        "search relevance vs PostgreSQL, latency at 1k/10k/100k, cold start, memory",
+    ),
+    "batches": (
+        "shared.bench.batches",
+        "listing imports: HTTP batch to searchable, writes per listing, S3 path",
+    ),
     "channels": ("shared.bench.channels", "phone and chat lookups: warm and fresh-process answers"),
     "analytics": ("shared.bench.analytics", "analytics: aggregation and dashboard queries"),
 }
@@ -42,7 +49,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         f"Sections:\n{listing}\n  all        every section present"
     )
     parser.add_argument("section", nargs="?", default="all", choices=[*SECTIONS, "all"])
-    parser.add_argument("--out", default="bench-results", help="folder for the JSON results (default bench-results)")
+    parser.add_argument(
+        "--out", default="bench-results", help="folder for the JSON results (default bench-results)"
+    )
     # Section options are registered once each; sections may share names (e.g. --services).
     seen: set[str] = set()
     for name in SECTIONS:
@@ -86,7 +95,10 @@ def run(options: argparse.Namespace) -> int:
             figures = module.run(options)
         except Exception as error:  # one failing section must not hide the others' figures
             failures += 1
-            print(f"referral211 bench: section '{name}' failed: {type(error).__name__}: {error}", file=sys.stderr)
+            print(
+                f"referral211 bench: section '{name}' failed: {type(error).__name__}: {error}",
+                file=sys.stderr,
+            )
             continue
         figures = {
             "section": name,
@@ -94,7 +106,9 @@ def run(options: argparse.Namespace) -> int:
             "duration_s": round(time.perf_counter() - started, 1),
             **figures,
         }
-        (out / f"{name}.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (out / f"{name}.json").write_text(
+            json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         renderer = getattr(module, "render", None)
         print(renderer(figures) if renderer else json.dumps(figures, indent=2, ensure_ascii=False))
         print(f"(written to {out / f'{name}.json'})\n", flush=True)

@@ -305,14 +305,24 @@ class DirectoryRepository:
         any listing's version moved). At most 100 actions in all."""
         self.table.write_all(puts=[], deletes=[], conditions=[a for group in actions for a in group])
 
+    def organization_write_actions(
+        self, org: Organization, stamp: VersionStamp, previous: StoredOrganization | None
+    ) -> list[dict[str, Any]]:
+        main = {**self.organization_items(org)[0], **stamp.attributes()}
+        actions: list[dict[str, Any]] = [{"Put": {"TableName": self.table.name, "Item": main,
+                                                  **_version_condition(previous.stamp if previous else None)}}]
+        if previous is not None:
+            item = self.history_item(f"ORG#{org.id}", previous.organization, previous.stamp)
+            actions.append({"Put": {"TableName": self.table.name, "Item": item}})
+        return actions
+
     def write_organization_version(
         self, org: Organization, stamp: VersionStamp, previous: StoredOrganization | None
     ) -> None:
-        main = {**self.organization_items(org)[0], **stamp.attributes()}
-        puts = [self.history_item(f"ORG#{org.id}", previous.organization, previous.stamp)] if previous else []
-        condition = {"Put": {"TableName": self.table.name, "Item": main,
-                             **_version_condition(previous.stamp if previous else None)}}
-        self.table.write_all(puts=puts, deletes=[], conditions=[condition])
+        self.table.write_all(puts=[], deletes=[], conditions=self.organization_write_actions(org, stamp, previous))
+
+    def write_organization_versions(self, actions: list[list[dict[str, Any]]]) -> None:
+        self.table.write_all(puts=[], deletes=[], conditions=[a for group in actions for a in group])
 
     def put_alias(self, source_id: str, target_id: str, stamp: VersionStamp) -> None:
         self.table.put_items([self.alias_item(source_id, target_id, stamp)])

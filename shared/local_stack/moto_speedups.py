@@ -32,6 +32,19 @@ from typing import Any
 
 _lock = threading.RLock()
 _installed = False
+# moto's tables are plain dicts: a Query iterating one while another request thread writes fails with "dictionary
+# changed size during iteration". The threaded server's DynamoDB operations take turns, as one table would.
+_SERIALISED = ("put_item", "get_item", "delete_item", "update_item", "query", "scan", "batch_get_item",
+               "batch_write_item")
+
+
+def _serialised(method: Any) -> Any:
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with _lock:
+            return method(self, *args, **kwargs)
+
+    call.__name__ = getattr(method, "__name__", "call")
+    return call
 
 
 def install() -> None:
@@ -41,6 +54,8 @@ def install() -> None:
     from moto.dynamodb.models import DynamoDBBackend
 
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+    for name in _SERIALISED:
+        setattr(DynamoDBBackend, name, _serialised(getattr(DynamoDBBackend, name)))
     import functools
 
     import jsonpath_ng.ext

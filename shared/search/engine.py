@@ -2,7 +2,8 @@
 
 Pipeline of one lookup (`SearchEngine.search`):
 
-1. **Understand the words** (`analyse`): cap the query (MAX_QUERY_CHARS/WORDS, with a notice); fold accents and
+1. **Understand the words** (`analyse`): cap the query (MAX_QUERY_CHARS/WORDS, with a notice); fold accents
+and
    case; correct words the directory does not know to the nearest domain word within the typo budget (one edit
    up to eight letters, two beyond); find thesaurus phrases ("rien à manger", "food bank", "CAVAC") and place
    names ("Roberval", "plateau", "G8B"). Each phrase or remaining word becomes a *group*: what one need-word
@@ -12,14 +13,18 @@ Pipeline of one lookup (`SearchEngine.search`):
 3. **Ask Tantivy** for every document that matches enough groups (all of them up to two, all but one up to
    four) and the filters (status, category roll-up, age, language, free, organisation, date, radius box, area
    coverage). Scores are structured rather than raw BM25, so partitions compare: per group, the best of
-   name (10), category of the listing named by the words (up to 9, by how specific the phrase is), category text
-   (7), organisation name (6), place text (3), description (BM25), typo-tolerant and prefix matches (4, 2), and the
-   same for the thesaurus' words in the other language at 0.6; plus a bonus when the words appear together in the
+   name (10), category of the listing named by the words (up to 9, by how specific the phrase is), category
+   text
+   (7), organisation name (6), place text (3), description (BM25), typo-tolerant and prefix matches (4, 2),
+   and the
+   same for the thesaurus' words in the other language at 0.6; plus a bonus when the words appear together in
+   the
    name.
 4. **Rank and filter in Python**: opening hours at the asked instant (America/Montreal), exact distance, a
    proximity factor (full when the listing's service area covers the place, fading with distance otherwise),
    collapse of locations into services, sort by relevance, distance or name; facets on the whole result set.
-5. **Say so when nothing fits**: an empty page comes with suggestions (nearest areas that have answers, related
+5. **Say so when nothing fits**: an empty page comes with suggestions (nearest areas that have answers,
+related
    categories, the query without an unknown word), never with loosely matching listings.
 
 `search()` is the interface for the HTTP routes; `search_taxonomy_terms()` serves `/taxonomy_terms?search=`.
@@ -40,7 +45,7 @@ import tantivy
 
 from shared.directory import taxonomy
 from shared.search import geo, opening_hours
-from shared.search.index import KIND_ORG, KIND_SAL, KIND_SVC, SHARED_PARTITION, LoadedIndex, schema
+from shared.search.index import SHARED_PARTITION, LoadedIndex, schema
 from shared.search.params import MAX_QUERY_CHARS, MAX_QUERY_WORDS, SearchParams, invalid
 from shared.search.store import IndexProvider
 from shared.search.text import (
@@ -95,11 +100,14 @@ def notice(code: str, fr: str, en: str, **extra: Any) -> dict[str, Any]:
     return {"code": code, "message": fr, "message_en": en, **extra}
 
 
-# ---- 1. understanding the words ---------------------------------------------------------------------------------
+# ---- 1. understanding the words
+# ---------------------------------------------------------------------------------
 
 
-# Concepts that say who the help is for rather than what it is. Beside a need ("mon ado consomme", "refuges pour
-# hommes") they rank listings for that person first without excluding help open to everyone; alone ("aînés") they
+# Concepts that say who the help is for rather than what it is. Beside a need ("mon ado consomme", "refuges
+# pour
+# hommes") they rank listings for that person first without excluding help open to everyone; alone ("aînés")
+# they
 # are the need.
 POPULATION_CONCEPTS = frozenset(
     {"women", "men", "youth", "seniors", "family", "indigenous", "term:YOUTH", "term:SENIORS", "term:FAMILY"}
@@ -235,8 +243,13 @@ def analyse(
             corrected.append(word)
     for wrong, right in plan.corrections:
         plan.notices.append(
-            notice("spelling", f"« {wrong} » compris comme « {right} ».", f"'{wrong}' read as '{right}'.",
-                   typed=wrong, read=right)
+            notice(
+                "spelling",
+                f"« {wrong} » compris comme « {right} ».",
+                f"'{wrong}' read as '{right}'.",
+                typed=wrong,
+                read=right,
+            )
         )
 
     matches = thesaurus.match(corrected)
@@ -269,8 +282,13 @@ def analyse(
                     break
     if plan.place is not None:
         plan.notices.append(
-            notice("place", f"Lieu reconnu : {plan.place.label}.", f"Place recognised: {plan.place.label}.",
-                   place=plan.place.label, region=plan.place.region)
+            notice(
+                "place",
+                f"Lieu reconnu : {plan.place.label}.",
+                f"Place recognised: {plan.place.label}.",
+                place=plan.place.label,
+                region=plan.place.region,
+            )
         )
 
     for m in matches:
@@ -305,7 +323,8 @@ def analyse(
     return plan
 
 
-# ---- 3. the Tantivy query ---------------------------------------------------------------------------------------
+# ---- 3. the Tantivy query
+# ---------------------------------------------------------------------------------------
 
 
 def _term(field_name: str, value: str) -> Query:
@@ -313,7 +332,7 @@ def _term(field_name: str, value: str) -> Query:
 
 
 def _any_of(field_name: str, values: Sequence[str]) -> Query:
-    """One of several exact values. (Tantivy's TermSetQuery costs ~0.5 ms to set up; a few SHOULD terms, µs.)"""
+    """One of several exact values (Tantivy's TermSetQuery costs ~0.5 ms to set up; SHOULD terms, µs)."""
     if len(values) == 1:
         return _term(field_name, values[0])
     return Query.boolean_query([(Occur.Should, _term(field_name, v)) for v in values])
@@ -325,7 +344,8 @@ def _const(query: Query, score: float) -> Query:
 
 def _words_clause(forms: list[str], weight: float, *, expansion: bool = False) -> list[Query]:
     """Clauses for a word or phrase in the text fields, French and English stems. An expansion (the thesaurus'
-    words for the concept) is looked for in names and categories only: descriptions are for the person's words."""
+    words for the concept) is looked for in names and categories only: descriptions are for the person's
+    words."""
     clauses: list[Query] = []
     fr = [stem_fr(w) for w in forms]
     en = [stem_en(w) for w in forms]
@@ -351,6 +371,8 @@ def _words_clause(forms: list[str], weight: float, *, expansion: bool = False) -
 
 
 def group_query(group: Group, *, last: bool, is_known: Callable[[str], bool]) -> Query:
+    if not group.required:
+        return _preference_query(group)
     clauses = _words_clause(group.forms, 1.0)
     by_weight: dict[float, list[str]] = {}
     for category, weight in group.weights.items():
@@ -376,7 +398,34 @@ def group_query(group: Group, *, last: bool, is_known: Callable[[str], bool]) ->
             clauses.append(_const(Query.fuzzy_term_query(schema(), "raw", typed, distance=budget), W_FUZZY))
     if last and len(group.words) == 1 and len(group.words[0]) >= 3 and not is_known(group.words[0]):
         # The word being typed: "banq" finds "banque".
-        clauses.append(_const(Query.fuzzy_term_query(schema(), "raw", group.words[0], distance=0, prefix=True), W_PREFIX))
+        clauses.append(
+            _const(Query.fuzzy_term_query(schema(), "raw", group.words[0], distance=0, prefix=True), W_PREFIX)
+        )
+    return Query.disjunction_max_query(clauses, tie_breaker=TIE)
+
+
+def _preference_query(group: Group) -> Query:
+    """An optional group ("pour jeunes", "ce soir") only reorders what the need found: its category and its
+    words in names and categories, nothing costlier."""
+    fr = [stem_fr(w) for w in group.forms]
+    en = [stem_en(w) for w in group.forms]
+    clauses: list[Query] = []
+    if group.weights:
+        clauses.append(
+            _const(_any_of("terms", sorted(group.weights)), W_CONCEPT * max(group.specificity, 0.5))
+        )
+    for field_name, values, weight in (
+        ("name_fr", fr, W_NAME),
+        ("name_en", en, W_NAME),
+        ("cat_fr", fr, W_CAT),
+        ("cat_en", en, W_CAT),
+    ):
+        inner = (
+            _term(field_name, values[0])
+            if len(values) == 1
+            else Query.phrase_query(schema(), field_name, values, slop=2)
+        )
+        clauses.append(_const(inner, weight))
     return Query.disjunction_max_query(clauses, tie_breaker=TIE)
 
 
@@ -413,8 +462,12 @@ def text_query(plan: QueryPlan, is_known: Callable[[str], bool]) -> Query | None
     if len(content) >= 2:
         for field_name, stem in (("name_fr", stem_fr), ("name_en", stem_en)):
             subqueries.append(
-                (Occur.Should, _const(Query.phrase_query(schema(), field_name, [stem(w) for w in content], slop=3),
-                                      W_PHRASE))
+                (
+                    Occur.Should,
+                    _const(
+                        Query.phrase_query(schema(), field_name, [stem(w) for w in content], slop=3), W_PHRASE
+                    ),
+                )
             )
     return Query.boolean_query(subqueries)
 
@@ -442,8 +495,14 @@ def filter_queries(params: SearchParams, entity: Entity, geography: Geography) -
         filters.append(_term("org_id", params.organization_id))
     if params.modified_after is not None:
         filters.append(
-            Query.range_query(schema(), "modified", tantivy.FieldType.Integer, int(params.modified_after.timestamp()),
-                              None, include_lower=False)
+            Query.range_query(
+                schema(),
+                "modified",
+                tantivy.FieldType.Integer,
+                int(params.modified_after.timestamp()),
+                None,
+                include_lower=False,
+            )
         )
     if params.age is not None:
         filters.append(Query.range_query(schema(), "min_age", tantivy.FieldType.Integer, None, params.age))
@@ -467,20 +526,20 @@ def filter_queries(params: SearchParams, entity: Entity, geography: Geography) -
     return [_const(f, 0.0) for f in filters]
 
 
-# ---- 2 and 4. partitions, candidates, ranking -------------------------------------------------------------------
+# ---- 2 and 4. partitions, candidates, ranking
+# -------------------------------------------------------------------
 
 
-@dataclass
 class Candidate:
-    index: LoadedIndex
-    ord: int
-    score: float
-    distance_m: float | None = None
-    text_score: float = 0.0
+    """One matching document of one partition, with its score (text x factors) and distance."""
 
-    def __post_init__(self) -> None:
-        if not self.text_score:
-            self.text_score = self.score
+    __slots__ = ("index", "ord", "score", "distance_m")
+
+    def __init__(self, index: LoadedIndex, ord: int, score: float, distance_m: float | None = None) -> None:
+        self.index = index
+        self.ord = ord
+        self.score = score
+        self.distance_m = distance_m
 
     @property
     def meta_id(self) -> str:
@@ -536,7 +595,8 @@ class SearchEngine:
         self.thesaurus = thesaurus or get_thesaurus()
         self._vocabularies: dict[tuple[tuple[str, str], ...], frozenset[str]] = {}
 
-    # geography -----------------------------------------------------------------------------------------------------
+    # geography
+    # -----------------------------------------------------------------------------------------------------
 
     def _geography(self, params: SearchParams, plan: QueryPlan) -> Geography:
         geography = Geography(regions=list(params.region) if params.region else None)
@@ -584,7 +644,8 @@ class SearchEngine:
             return chosen
         return [(p, False) for p in available if p != SHARED_PARTITION]
 
-    # the search ----------------------------------------------------------------------------------------------------
+    # the search
+    # ----------------------------------------------------------------------------------------------------
 
     def _vocabulary(self, partitions: Sequence[str]) -> frozenset[str]:
         """Words the given partitions hold (names, categories, places), cached per set of loaded versions."""
@@ -631,19 +692,27 @@ class SearchEngine:
             geography = self._geography(params, plan)
         except LookupError:
             return SearchResult(
-                hits=[], total=0, facets=empty_facets,
-                notices=notices + [notice(
-                    "postcode_unknown",
-                    f"Le code postal {params.postcode} n'est pas dans notre répertoire des lieux; essayez une "
-                    "municipalité.",
-                    f"Postal code {params.postcode} is not in our place list; try a municipality.",
-                )],
+                hits=[],
+                total=0,
+                facets=empty_facets,
+                notices=notices
+                + [
+                    notice(
+                        "postcode_unknown",
+                        f"Le code postal {params.postcode} n'est pas dans notre répertoire des lieux; "
+                        "essayez une "
+                        "municipalité.",
+                        f"Postal code {params.postcode} is not in our place list; try a municipality.",
+                    )
+                ],
             )
         if params.sort == "distance" and (geography.point is None or not geography.point.has_point):
             raise invalid(
                 "sort",
-                "le tri par distance demande un lieu (lat et lng, postcode, municipality ou un lieu dans la recherche)",
-                "sorting by distance needs a place (lat and lng, postcode, municipality, or a place in the search)",
+                "le tri par distance demande un lieu (lat et lng, postcode, municipality ou un lieu dans la "
+                "recherche)",
+                "sorting by distance needs a place (lat and lng, postcode, municipality, or a place in the "
+                "search)",
             )
         partitions = self._partitions(geography)
         is_known = self._is_known([p for p, _ in partitions])
@@ -656,8 +725,8 @@ class SearchEngine:
             sort = "distance" if geography.point is not None and geography.point.has_point else "name"
         wanted = page * per_page
         # Rank a window of the best candidates; widen it until nothing outside could still make the page.
-        needs_all = instant is not None or sort == "distance" or geography.radius_m is not None
-        limit = CANDIDATE_LIMIT if needs_all else max(2 * wanted, 50)
+        needs_all = sort == "distance" or geography.radius_m is not None
+        limit = CANDIDATE_LIMIT if needs_all else wanted + 10
         while True:
             window = self._collect(query, partitions, geography, limit, by_name=sort == "name")
             candidates = window.candidates
@@ -682,33 +751,49 @@ class SearchEngine:
         elif instant is not None:
             share = len(candidates) / max(1, len(window.candidates))
             total = round(window.count * share)
-            notices.append(notice(
-                "total_estimated",
-                "Le nombre total de résultats ouverts est estimé.",
-                "The total number of open results is an estimate.",
-            ))
+            notices.append(
+                notice(
+                    "total_estimated",
+                    "Le nombre total de résultats ouverts est estimé.",
+                    "The total number of open results is an estimate.",
+                )
+            )
         else:
             total = window.count
         if instant is not None and total == 0:
-            unknown_query = self._query(plan, params.model_copy(update={"open_now": False, "open_at": None}),
-                                        entity, geography, is_known)
+            unknown_query = self._query(
+                plan,
+                params.model_copy(update={"open_now": False, "open_at": None}),
+                entity,
+                geography,
+                is_known,
+            )
             hours_unknown = self._count(
-                Query.boolean_query([(Occur.Must, unknown_query), (Occur.Must, _const(_term("slots", "none"), 0.0))]),
-                partitions, geography, entity,
+                Query.boolean_query(
+                    [(Occur.Must, unknown_query), (Occur.Must, _const(_term("slots", "none"), 0.0))]
+                ),
+                partitions,
+                geography,
+                entity,
             )
         if hours_unknown:
-            notices.append(notice(
-                "hours_unknown",
-                f"{hours_unknown} résultat(s) sans horaire connu ont été écartés.",
-                f"{hours_unknown} result(s) without known hours were left out.",
-                count=hours_unknown,
-            ))
+            notices.append(
+                notice(
+                    "hours_unknown",
+                    f"{hours_unknown} résultat(s) sans horaire connu ont été écartés.",
+                    f"{hours_unknown} result(s) without known hours were left out.",
+                    count=hours_unknown,
+                )
+            )
         if not window.complete and limit >= CANDIDATE_LIMIT and len(ranked) < min(total, wanted):
-            notices.append(notice(
-                "results_capped",
-                f"Seuls les {CANDIDATE_LIMIT} meilleurs résultats par région ont été classés; précisez la recherche.",
-                f"Only the best {CANDIDATE_LIMIT} results per region were ranked; narrow the search.",
-            ))
+            notices.append(
+                notice(
+                    "results_capped",
+                    f"Seuls les {CANDIDATE_LIMIT} meilleurs résultats par région ont été classés; "
+                    "précisez la recherche.",
+                    f"Only the best {CANDIDATE_LIMIT} results per region were ranked; narrow the search.",
+                )
+            )
         facets = None
         if params.facets:
             facets = (
@@ -731,9 +816,13 @@ class SearchEngine:
             suggestions = self._suggestions(plan, params, entity, geography, is_known, lang)
         return SearchResult(hits=hits, total=total, facets=facets, suggestions=suggestions, notices=notices)
 
-    def _broaden(self, plan: QueryPlan, partitions: list[tuple[str, bool]], lang: str) -> list[dict[str, Any]]:
-        """A category the directory has no listing for widens to its parent ("jeunes mères" -> Famille), with a
-        notice. Only for searches of the whole province: in an asked area, an absent category is an honest empty
+    def _broaden(
+        self, plan: QueryPlan, partitions: list[tuple[str, bool]], lang: str
+    ) -> list[dict[str, Any]]:
+        """A category the directory has no listing for widens to its parent ("jeunes mères" -> Famille), with
+        a
+        notice. Only for searches of the whole province: in an asked area, an absent category is an honest
+        empty
         page with suggestions (nearest areas, related categories) instead."""
         notices = []
         searchers = [loaded.searcher for p, _ in partitions if (loaded := self.provider.get(p)) is not None]
@@ -753,10 +842,14 @@ class SearchEngine:
             group.categories = frozenset(parents)
             group.broadened = True
             names = ", ".join(_term_name(c, lang) for c in sorted(parents))
-            notices.append(notice(
-                "broadened", f"Recherche élargie à : {names}.", f"Search widened to: {names}.",
-                taxonomy_term_ids=sorted(parents),
-            ))
+            notices.append(
+                notice(
+                    "broadened",
+                    f"Recherche élargie à : {names}.",
+                    f"Search widened to: {names}.",
+                    taxonomy_term_ids=sorted(parents),
+                )
+            )
         return notices
 
     def _query(
@@ -796,7 +889,9 @@ class SearchEngine:
         plng = point.longitude if point is not None else None
         radius = geography.radius_m
         # Indexes are resolved here (loading is not thread-safe work); only the searches run in parallel.
-        targets = [(loaded, shared) for p, shared in partitions if (loaded := self.provider.get(p)) is not None]
+        targets = [
+            (loaded, shared) for p, shared in partitions if (loaded := self.provider.get(p)) is not None
+        ]
 
         def read(loaded: LoadedIndex, shared: bool) -> tuple[LoadedIndex, Any]:
             partition_query = self._partition_query(query, shared, geography)
@@ -843,13 +938,17 @@ class SearchEngine:
                 window.candidates.append(Candidate(loaded, doc, 0.0 if by_name else float(score), distance))
         return window
 
-    def _count(self, query: Query, partitions: list[tuple[str, bool]], geography: Geography, entity: Entity) -> int:
+    def _count(
+        self, query: Query, partitions: list[tuple[str, bool]], geography: Geography, entity: Entity
+    ) -> int:
         """Matches without collecting them (one document per answer of the entity)."""
         total = 0
         for partition, shared in partitions:
             loaded = self.provider.get(partition)
             if loaded is not None:
-                total += loaded.searcher.search(self._partition_query(query, shared, geography), limit=1).count
+                total += loaded.searcher.search(
+                    self._partition_query(query, shared, geography), limit=1
+                ).count
         return total
 
     def _rank(
@@ -860,23 +959,37 @@ class SearchEngine:
         geography: Geography,
         entity: Entity,
     ) -> list[Candidate]:
-        ranked: list[Candidate] = []
-        for c in candidates:
-            factor = _proximity(c, geography) if plan.has_text else 1.0
+        ranked = candidates  # each window is fresh: factors apply in place
+        if plan.has_text:
+            for c in ranked:
+                c.score *= _proximity(c, geography)
+        for c in ranked:
             if c.index.meta.statuses[c.ord] == "temporarily closed":
-                factor *= 0.7
-            ranked.append(Candidate(c.index, c.ord, c.text_score * factor, c.distance_m, c.text_score))
+                c.score *= 0.7
         if sort == "distance":
-            ranked.sort(key=lambda c: (c.distance_m if c.distance_m is not None else math.inf, -c.score,
-                                       c.index.meta.sort[c.ord], c.meta_id))
+            ranked.sort(
+                key=lambda c: (
+                    c.distance_m if c.distance_m is not None else math.inf,
+                    -c.score,
+                    c.index.meta.sort[c.ord],
+                    c.meta_id,
+                )
+            )
         elif sort == "name":
             ranked.sort(key=lambda c: (c.index.meta.sort[c.ord], c.meta_id))
         else:
-            ranked.sort(key=lambda c: (-c.score, c.distance_m if c.distance_m is not None else math.inf,
-                                       c.index.meta.sort[c.ord], c.meta_id))
+            ranked.sort(
+                key=lambda c: (
+                    -c.score,
+                    c.distance_m if c.distance_m is not None else math.inf,
+                    c.index.meta.sort[c.ord],
+                    c.meta_id,
+                )
+            )
         return ranked
 
-    # facets and suggestions ----------------------------------------------------------------------------------------
+    # facets and suggestions
+    # ----------------------------------------------------------------------------------------
 
     def _facets(self, ranked: list[Candidate], lang: str) -> dict[str, Any]:
         categories: Counter[str] = Counter()
@@ -888,7 +1001,12 @@ class SearchEngine:
         return _facet_lists(categories, regions, lang)
 
     def _facets_of_index(
-        self, query: Query, partitions: list[tuple[str, bool]], geography: Geography, entity: Entity, lang: str
+        self,
+        query: Query,
+        partitions: list[tuple[str, bool]],
+        geography: Geography,
+        entity: Entity,
+        lang: str,
     ) -> dict[str, Any]:
         """Facet counts computed by Tantivy over every match (no candidate window)."""
         categories: Counter[str] = Counter()
@@ -927,59 +1045,78 @@ class SearchEngine:
                 window = self._collect(query, [(partition, False)], wide, 30)
                 if not window.candidates:
                     continue
-                count = len(window.candidates) if window.complete else self._count(query, [(partition, False)], wide, entity)
+                count = (
+                    len(window.candidates)
+                    if window.complete
+                    else self._count(query, [(partition, False)], wide, entity)
+                )
                 distances = [c.distance_m for c in window.candidates if c.distance_m is not None]
                 nearest.append((min(distances) if distances else math.inf, partition, count))
             for distance, code, count in sorted(nearest)[:3]:
                 item: dict[str, Any] = {
-                    "type": "area", "region": code, "name": geo.region_name(code, lang), "count": count,
+                    "type": "area",
+                    "region": code,
+                    "name": geo.region_name(code, lang),
+                    "count": count,
                 }
                 if distance != math.inf:
                     item["distance_m"] = round(distance, 0)
                 suggestions.append(item)
         if plan.categories:
             area = Geography(
-                point=geography.point, regions=geography.regions, coverage=geography.coverage,
+                point=geography.point,
+                regions=geography.regions,
+                coverage=geography.coverage,
                 radius_m=geography.radius_m,
             )
             related = _related_categories(plan.categories)
             if related:
                 counts = self._category_counts(related, params, entity, area)
                 for term_id, count in counts[:3]:
-                    suggestions.append({
-                        "type": "category", "taxonomy_term_id": term_id, "name": _term_name(term_id, lang),
-                        "count": count,
-                    })
+                    suggestions.append(
+                        {
+                            "type": "category",
+                            "taxonomy_term_id": term_id,
+                            "name": _term_name(term_id, lang),
+                            "count": count,
+                        }
+                    )
         unknown = [g for g in plan.groups if not g.categories and not any(is_known(f) for f in g.forms)]
         if unknown and len(unknown) < len(plan.groups):
             kept = [f for g in plan.groups if g not in unknown for f in g.words]
-            reduced = analyse(" ".join(kept + plan.place_words), is_known=is_known, regions=params.region or ())
+            reduced = analyse(
+                " ".join(kept + plan.place_words), is_known=is_known, regions=params.region or ()
+            )
             query = self._query(reduced, params, entity, geography, is_known)
             count = self._count(query, self._partitions(geography), geography, entity)
             if count:
-                suggestions.append({
-                    "type": "query", "search": " ".join(kept + plan.place_words), "count": count,
-                    "dropped": [w for g in unknown for w in g.words],
-                })
+                suggestions.append(
+                    {
+                        "type": "query",
+                        "search": " ".join(kept + plan.place_words),
+                        "count": count,
+                        "dropped": [w for g in unknown for w in g.words],
+                    }
+                )
         return suggestions
 
     def _category_counts(
         self, term_ids: list[str], params: SearchParams, entity: Entity, geography: Geography
     ) -> list[tuple[str, int]]:
-        counts: list[tuple[str, int]] = []
-        filters = filter_queries(params, entity, geography)
-        for term_id in term_ids:
-            query = Query.boolean_query([(Occur.Must, f) for f in filters] + [(Occur.Must, _term("terms", term_id))])
-            total = 0
-            for partition, shared in self._partitions(geography):
-                loaded = self.provider.get(partition)
-                if loaded is None or shared:
-                    continue
-                total += loaded.searcher.search(query, limit=1).count
-            if total:
-                counts.append((term_id, total))
-        counts.sort(key=lambda kv: -kv[1])
-        return counts
+        """Listings per category in the asked area: one aggregation per partition, whatever the categories."""
+        wanted = set(term_ids)
+        counts: Counter[str] = Counter()
+        query = Query.boolean_query([(Occur.Must, f) for f in filter_queries(params, entity, geography)])
+        for partition, shared in self._partitions(geography):
+            loaded = self.provider.get(partition)
+            if loaded is None:
+                continue
+            spec = {"terms": {"terms": {"field": "terms", "size": 500}}}
+            answer = loaded.searcher.aggregate(self._partition_query(query, shared, geography), spec)
+            for bucket in answer.get("terms", {}).get("buckets", []):
+                if bucket["key"] in wanted:
+                    counts[bucket["key"]] += int(bucket["doc_count"])
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def _empty_facets() -> dict[str, Any]:
@@ -1020,7 +1157,8 @@ def _related_categories(categories: frozenset[str]) -> list[str]:
     return related
 
 
-# ---- the module interface ---------------------------------------------------------------------------------------
+# ---- the module interface
+# ---------------------------------------------------------------------------------------
 
 _DEFAULT_ENGINE: SearchEngine | None = None
 

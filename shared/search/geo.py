@@ -7,10 +7,12 @@
   longest name first, so "Bas-Saint-Laurent" is a region and not the borough of Saint-Laurent.
 
 Coverage codes link places to listings without geometry: a listing's service areas and its location become
-codes such as `M:alma`, `C:lac-saint-jean-est`, `R:02`, `F:G8B`, `P:QC` (index.py), and a place lists the codes
+codes such as `M:alma`, `C:lac-saint-jean-est`, `R:02`, `F:G8B`, `P:QC` (index.py), and a place lists the
+codes
 that cover it, so "serves Alma" is one term lookup.
 
-Postal-code centroids come from the gazetteer's municipality of the FSA: in rural FSAs (second character 0) that
+Postal-code centroids come from the gazetteer's municipality of the FSA: in rural FSAs (second character 0)
+that
 is a poor point, so such places carry `coarse=True` and the engine widens distances accordingly.
 """
 
@@ -181,12 +183,18 @@ def similar_municipality_names(name: str, limit: int = 3) -> list[str]:
     from rapidfuzz import fuzz, process
 
     choices = {m.code: m.name for m in gazetteer.municipalities()}
-    found = process.extract(gazetteer.fold(name), {k: gazetteer.fold(v) for k, v in choices.items()},
-                            scorer=fuzz.WRatio, limit=limit, score_cutoff=70)
+    found = process.extract(
+        gazetteer.fold(name),
+        {k: gazetteer.fold(v) for k, v in choices.items()},
+        scorer=fuzz.WRatio,
+        limit=limit,
+        score_cutoff=70,
+    )
     return [choices[key] for _, _, key in found]
 
 
-# ---- place names inside a query ---------------------------------------------------------------------------------
+# ---- place names inside a query
+# ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -216,7 +224,8 @@ class PlaceMatcher:
                     self._add(place.city, place_of_municipality(seat))
         for folded, code in _region_names().items():
             self._add(  # region names are folded already; phrase_tokens keeps them as they are
-                folded, Place(kind="region", label=region_name(code), region=code, coverage=(f"R:{code}", "P:QC"))
+                folded,
+                Place(kind="region", label=region_name(code), region=code, coverage=(f"R:{code}", "P:QC")),
             )
 
     def _add(self, name: str, place: Place) -> None:
@@ -259,14 +268,15 @@ class PlaceMatcher:
 
 
 _GENERIC_NAME_PARTS = frozenset(
-    "saint sainte lac mont riviere rivieres baie ile iles port pointe cap val notre dame sur mer trois sept deux "
+    "saint sainte lac mont riviere rivieres baie ile iles port pointe cap val notre dame sur mer trois sept "
+    "deux "
     "grand grande petit petite haute haut nord sud est ouest centre ville vieux nouvelle new east vale mines "
     "forest lorette monts sources".split()
 )
 
 
 def _compound_parts(name: str) -> list[str]:
-    """"Dolbeau-Mistassini" is also "Dolbeau" and "Mistassini": parts of a two-town name people say alone."""
+    """ "Dolbeau-Mistassini" is also "Dolbeau" and "Mistassini": parts of a two-town name people say alone."""
     parts = [p for p in re.split(r"[-–\s]+", gazetteer.fold(name)) if p]
     if len(parts) != 2 or any(len(p) < 5 or p in _GENERIC_NAME_PARTS for p in parts):
         return []

@@ -1,11 +1,14 @@
 """The compact per-region search index: what it holds, how it is built, packed into bytes and loaded.
 
-One index per Québec region (01..17) plus one shared partition, `QC`, holding the listings that serve beyond their
-own region (province-wide lines, services covering several regions). A search limited to region 02 reads the 02
+One index per Québec region (01..17) plus one shared partition, `QC`, holding the listings that serve beyond
+their
+own region (province-wide lines, services covering several regions). A search limited to region 02 reads the
+02
 index and the QC partition; a province-wide search reads every region.
 
 Each index is a Tantivy index (Rust, in process) with a small sidecar (`IndexMeta`) of per-document facts the
-engine needs for every candidate without touching Tantivy's store: ids, coordinates, compiled opening hours, top
+engine needs for every candidate without touching Tantivy's store: ids, coordinates, compiled opening hours,
+top
 categories, coverage codes and name sort keys. Documents are:
 - one per service (`kind` svc): the service with every place it is offered at (all coordinates, areas and
   places), answering `/services` without collapsing locations;
@@ -31,8 +34,8 @@ import zlib
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -49,13 +52,44 @@ MAGIC = b"R211IDX1"
 SHARED_PARTITION = "QC"
 KIND_SAL, KIND_SVC, KIND_ORG = 0, 1, 2
 KIND_NAMES = {KIND_SAL: "sal", KIND_SVC: "svc", KIND_ORG: "org"}
-TEXT_FIELDS = ("name_fr", "name_en", "org_fr", "org_en", "cat_fr", "cat_en", "desc_fr", "desc_en", "raw", "place")
-KEYWORD_FIELDS = (
-    "kind", "terms", "status", "langs", "areas", "org_id", "svc_id", "free", "region", "tops", "slots",
+TEXT_FIELDS = (
+    "name_fr",
+    "name_en",
+    "org_fr",
+    "org_en",
+    "cat_fr",
+    "cat_en",
+    "desc_fr",
+    "desc_en",
+    "raw",
+    "place",
 )
-FAST_KEYWORDS = ("svc_id", "region", "tops")  # aggregated over (facets, distinct services) in Rust
+KEYWORD_FIELDS = (
+    "kind",
+    "terms",
+    "status",
+    "langs",
+    "areas",
+    "org_id",
+    "svc_id",
+    "free",
+    "region",
+    "tops",
+    "slots",
+)
+FAST_KEYWORDS = ("region", "tops", "terms")  # counted by Tantivy's aggregations (facets, suggestions)
 NO_AGE_MIN, NO_AGE_MAX = 0, 200
-_FREE_WORDS = ("gratuit", "gratuite", "gratuits", "sans frais", "aucun frais", "free", "no charge", "no cost", "no fee")
+_FREE_WORDS = (
+    "gratuit",
+    "gratuite",
+    "gratuits",
+    "sans frais",
+    "aucun frais",
+    "free",
+    "no charge",
+    "no cost",
+    "no fee",
+)
 
 
 def build_schema() -> tantivy.Schema:
@@ -84,7 +118,8 @@ def schema() -> tantivy.Schema:
     return _SCHEMA
 
 
-# ---- the sidecar -----------------------------------------------------------------------------------------------
+# ---- the sidecar
+# -----------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -102,7 +137,9 @@ class IndexMeta:
     schedules: list[tuple[Any, ...]] = field(default_factory=list)
     tops: list[tuple[str, ...]] = field(default_factory=list)
     covers: list[tuple[str, ...]] = field(default_factory=list)
-    points: list[tuple[tuple[float, float], ...]] = field(default_factory=list)  # a service's several locations
+    points: list[tuple[tuple[float, float], ...]] = field(
+        default_factory=list
+    )  # a service's several locations
     statuses: list[str] = field(default_factory=list)
     vocabulary: set[str] = field(default_factory=set)
 
@@ -110,7 +147,9 @@ class IndexMeta:
         return len(self.ids)
 
     def to_bytes(self) -> bytes:
-        tables: dict[str, dict[Any, int]] = {name: {} for name in ("schedules", "covers", "tops", "owners", "statuses")}
+        tables: dict[str, dict[Any, int]] = {
+            name: {} for name in ("schedules", "covers", "tops", "owners", "statuses")
+        }
 
         def interned(name: str, values: list[Any]) -> list[int]:
             table = tables[name]
@@ -166,12 +205,20 @@ class IndexMeta:
 
 def _thaw_schedule(rows: list[Any]) -> tuple[Any, ...]:
     return tuple(
-        (r[0], r[1], r[2], tuple(tuple(x) if isinstance(x, list) else x for x in r[3]) if r[3] else None, r[4], r[5])
+        (
+            r[0],
+            r[1],
+            r[2],
+            tuple(tuple(x) if isinstance(x, list) else x for x in r[3]) if r[3] else None,
+            r[4],
+            r[5],
+        )
         for r in rows
     )
 
 
-# ---- from directory records to documents -----------------------------------------------------------------------
+# ---- from directory records to documents
+# -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -426,7 +473,9 @@ def service_documents(service: Service, organization: Organization | None) -> It
     common: dict[str, Any] = {
         "name_fr": analyse_fr(name_fr),
         "name_en": analyse_en(name_en),
-        "org_fr": analyse_fr(org_name_fr) + " " + analyse_fr(org_name_en) if org_name_en else analyse_fr(org_name_fr),
+        "org_fr": analyse_fr(org_name_fr) + " " + analyse_fr(org_name_en)
+        if org_name_en
+        else analyse_fr(org_name_fr),
         "org_en": analyse_en(org_name_en or org_name_fr),
         "cat_fr": analyse_fr(terms.text_fr),
         "cat_en": analyse_en(terms.text_en),
@@ -475,9 +524,22 @@ def service_documents(service: Service, organization: Organization | None) -> It
         )
     fields["slots"] = _slots(first_schedules)
     yield PendingDoc(
-        _document(fields), service.id, KIND_SVC, service.id, service.organization_id, service.region,
-        points[0][0] if points else math.nan, points[0][1] if points else math.nan, sort, first_schedules,
-        terms.tops, service_covers, service.status, cross_region, words | set(tokens(place_words)), points,
+        _document(fields),
+        service.id,
+        KIND_SVC,
+        service.id,
+        service.organization_id,
+        service.region,
+        points[0][0] if points else math.nan,
+        points[0][1] if points else math.nan,
+        sort,
+        first_schedules,
+        terms.tops,
+        service_covers,
+        service.status,
+        cross_region,
+        words | set(tokens(place_words)),
+        points,
     )
     # One document per service_at_location (entity "service_at_location"): this service, at this place.
     for sal, location_codes, place_text in located:
@@ -503,9 +565,21 @@ def service_documents(service: Service, organization: Organization | None) -> It
             "slots": _slots(sal_schedules),
         }
         yield PendingDoc(
-            _document(fields), sal.id, KIND_SAL, service.id, service.organization_id, service.region,
-            lat if lat is not None else math.nan, lng if lng is not None else math.nan, sort, sal_schedules,
-            terms.tops, covers, service.status, cross_region, words | set(tokens(place_text)),
+            _document(fields),
+            sal.id,
+            KIND_SAL,
+            service.id,
+            service.organization_id,
+            service.region,
+            lat if lat is not None else math.nan,
+            lng if lng is not None else math.nan,
+            sort,
+            sal_schedules,
+            terms.tops,
+            covers,
+            service.status,
+            cross_region,
+            words | set(tokens(place_text)),
         )
 
 
@@ -542,13 +616,26 @@ def organization_document(organization: Organization, services: list[Service]) -
         "modified": _epoch(organization.last_modified),
     }
     return PendingDoc(
-        _document(fields), organization.id, KIND_ORG, None, organization.id, organization.region, math.nan,
-        math.nan, sort_key(organization.name.pick("fr")), (), terms.tops, areas, "active", False,
+        _document(fields),
+        organization.id,
+        KIND_ORG,
+        None,
+        organization.id,
+        organization.region,
+        math.nan,
+        math.nan,
+        sort_key(organization.name.pick("fr")),
+        (),
+        terms.tops,
+        areas,
+        "active",
+        False,
         set(tokens(raw_text)),
     )
 
 
-# ---- building, packing, loading ---------------------------------------------------------------------------------
+# ---- building, packing, loading
+# ---------------------------------------------------------------------------------
 
 
 @dataclass
@@ -676,7 +763,9 @@ class LoadedIndex:
 def load_index(data: bytes, *, version: str, root: Path | None = None) -> LoadedIndex:
     """Materialise a packed index under `root` (Lambda: /tmp) and open it."""
     header = read_header(data)
-    base = root or Path(os.environ.get("REFERRAL211_SEARCH_CACHE", tempfile.gettempdir())) / "referral211-search"
+    base = (
+        root or Path(os.environ.get("REFERRAL211_SEARCH_CACHE", tempfile.gettempdir())) / "referral211-search"
+    )
     directory = Path(tempfile.mkdtemp(prefix=f"{header['region']}-", dir=_ensure(base)))
     meta = unpack(data, directory)
     index = tantivy.Index.open(str(directory))

@@ -1,12 +1,15 @@
 """Rebuilding and publishing search indexes from the directory (DynamoDB is the source of truth).
 
 `rebuild_region(region, repository, store)` reads one region through the repository's access patterns only:
-a Query on GSI1 (`SVC#R#{region}`, `ORG#R#{region}`) for the keys, then BatchGetItem for the documents (100 per
-call). No Scan. It builds the region's index and publishes it (index.py, store.py). When the region has listings
+a Query on GSI1 (`SVC#R#{region}`, `ORG#R#{region}`) for the keys, then BatchGetItem for the documents (100
+per
+call). No Scan. It builds the region's index and publishes it (index.py, store.py). When the region has
+listings
 serving beyond it, or had some, the shared `QC` partition is rebuilt from every region's pointer list of such
 services (a few BatchGetItem), so a province-wide helpline stays findable from every region.
 
-`rebuild_all(repository, store, progress)` rebuilds the 17 regions then the shared partition once (after seeding).
+`rebuild_all(repository, store, progress)` rebuilds the 17 regions then the shared partition once (after
+seeding).
 
 Cost at 100,000 services: a region's rebuild reads its share of the directory (Montréal, the largest, about a
 quarter: ~25,000 documents in 250 BatchGetItem calls) and takes seconds; listing writes trigger the rebuild of
@@ -29,7 +32,9 @@ Progress = Callable[[str, int, int], None]  # (partition, done, total)
 class DirectoryReader:
     """What the indexer needs from the directory (DirectoryRepository satisfies it)."""
 
-    def list_entries(self, entity: str, *, regions: Iterable[str] | None = None) -> list: ...  # pragma: no cover
+    def list_entries(
+        self, entity: str, *, regions: Iterable[str] | None = None
+    ) -> list: ...  # pragma: no cover
 
     def get_services(self, ids: list[str]) -> dict[str, Service]: ...  # pragma: no cover
 
@@ -50,7 +55,8 @@ def read_region(region: str, repository: object) -> tuple[list[Service], list[Or
 def rebuild_region(
     region: str, repository: object, store: IndexStore, *, shared: bool = True, update_manifest: bool = True
 ) -> IndexVersion:
-    """Rebuild and publish one region's index; refresh the shared partition when cross-region listings move."""
+    """Rebuild and publish one region's index; refresh the shared partition when cross-region listings
+    move."""
     if region not in REGION_CODES:
         raise ValueError(f"unknown region {region}")
     previous = store.pointer(region)
@@ -62,7 +68,8 @@ def rebuild_region(
         built.data,
         documents=built.documents,
         cross_region_services=built.cross_region_services,
-        update_manifest=update_manifest and not (shared and (previous_cross(previous) or built.cross_region_services)),
+        update_manifest=update_manifest
+        and not (shared and (previous_cross(previous) or built.cross_region_services)),
     )
     if shared and (previous_cross(previous) or built.cross_region_services):
         rebuild_shared(repository, store)  # publishes the shared partition and the manifest once for both
@@ -85,10 +92,14 @@ def rebuild_shared(repository: object, store: IndexStore, *, update_manifest: bo
     built = build_index(
         SHARED_PARTITION, list(services.values()), organizations.values(), include_organizations=False
     )
-    return store.publish(SHARED_PARTITION, built.data, documents=built.documents, update_manifest=update_manifest)
+    return store.publish(
+        SHARED_PARTITION, built.data, documents=built.documents, update_manifest=update_manifest
+    )
 
 
-def rebuild_all(repository: object, store: IndexStore, progress: Progress | None = None) -> list[IndexVersion]:
+def rebuild_all(
+    repository: object, store: IndexStore, progress: Progress | None = None
+) -> list[IndexVersion]:
     versions = []
     total = len(REGION_CODES) + 1
     for n, region in enumerate(REGION_CODES, start=1):
@@ -101,7 +112,8 @@ def rebuild_all(repository: object, store: IndexStore, progress: Progress | None
     return versions
 
 
-# ---- in-memory builds (tests, benchmarks, tools) ----------------------------------------------------------------
+# ---- in-memory builds (tests, benchmarks, tools)
+# ----------------------------------------------------------------
 
 
 @dataclass

@@ -6,16 +6,21 @@ HSDS schedules are iCal-style rows. The rules applied here, in order:
    conversion and never by arithmetic on offsets. A naive `open_at` is read as Montréal time.
 2. Rows are grouped by validity window (`valid_from`..`valid_to`). On a given day, the **narrowest window that
    contains the day wins**: a one-day holiday row beats a summer schedule, which beats the regular rows (rows
-   without a closed window all belong to the regular group). This is how holidays and seasonal hours are written
+   without a closed window all belong to the regular group). This is how holidays and seasonal hours are
+   written
    in practice, and it needs no flag.
 3. In the winning group, the rows that occur on that day (WEEKLY `byday`, MONTHLY `byday` such as `1MO`/`-1FR`
-   or `bymonthday`, `interval`/`dtstart`/`until`/`count` through dateutil.rrule) give the opening intervals. A row
+   or `bymonthday`, `interval`/`dtstart`/`until`/`count` through dateutil.rrule) give the opening intervals. A
+   row
    without `opens_at` means closed (a holiday); split hours are several rows.
-4. `closes_at` earlier than `opens_at` runs past midnight (a night shelter 20:00-08:00) and is checked on the next
+4. `closes_at` earlier than `opens_at` runs past midnight (a night shelter 20:00-08:00) and is checked on the
+next
    morning too; `closes_at` 24:00 is the end of the day; 00:00-00:00 or 00:00-24:00 is open all day.
 
-Schedules are compiled once per listing when the index is built (`compile_schedules`) into plain tuples, so the
-per-query test is a few comparisons; only unusual rules (MONTHLY, intervals, counts) call dateutil at query time,
+Schedules are compiled once per listing when the index is built (`compile_schedules`) into plain tuples, so
+the
+per-query test is a few comparisons; only unusual rules (MONTHLY, intervals, counts) call dateutil at query
+time,
 memoised per (rule, day).
 """
 
@@ -34,7 +39,8 @@ DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _RRULE_DAYS = (rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA, rrule.SU)
 _OPEN_ENDED = 10**9
 
-# A compiled row: (valid_from ordinal, valid_to ordinal, weekday bitmask, rule key or None, opens min, closes min)
+# A compiled row: (valid_from ordinal, valid_to ordinal, weekday bitmask, rule key or None, opens min, closes
+# min)
 # opens == -1 means "closed that day". The rule key is a hashable tuple of rrule parameters for unusual rules.
 CompiledRow = tuple[int, int, int, tuple[Any, ...] | None, int, int]
 
@@ -61,7 +67,7 @@ def _as_date(value: Any) -> date | None:
 
 
 def compile_schedules(rows: Iterable[Any]) -> tuple[CompiledRow, ...]:
-    """Compile HSDS schedule rows (models or dicts) into compact tuples; rows that cannot be read are skipped."""
+    """Compile HSDS schedule rows (models or dicts) into compact tuples; unreadable rows are skipped."""
     compiled: list[CompiledRow] = []
     for row in rows:
         try:
@@ -158,8 +164,10 @@ def intervals_on(rows: Sequence[CompiledRow], day: date) -> list[tuple[int, int]
     applicable = [r for r in rows if r[0] <= ordinal <= r[1]]
     if not applicable:
         return []
+
     def width(row: CompiledRow) -> int:
         return row[1] - row[0] if -_OPEN_ENDED < row[0] and row[1] < _OPEN_ENDED else _OPEN_ENDED
+
     narrowest = min(width(r) for r in applicable)
     group = [r for r in applicable if width(r) == narrowest]
     if narrowest < _OPEN_ENDED:
@@ -194,14 +202,15 @@ def is_open(rows: Sequence[CompiledRow], instant: datetime) -> bool | None:
     for start, end in intervals_on(rows, today) or []:
         if start <= minute < end:
             return True
-    for start, end in intervals_on(rows, today - timedelta(days=1)) or []:
+    for _, end in intervals_on(rows, today - timedelta(days=1)) or []:
         if end > 24 * 60 and minute < end - 24 * 60:
             return True
     return False
 
 
 def week_slots(rows: Sequence[CompiledRow]) -> set[str]:
-    """Hours of the week ("WE10") in which a listing may be open under any of its rows, ignoring validity windows:
+    """Hours of the week ("WE10") in which a listing may be open under any of its rows, ignoring validity
+    windows:
     a superset, so the index can discard listings that cannot be open before `is_open` decides exactly."""
     slots: set[str] = set()
     for _, _, mask, rule, opens, closes in rows:

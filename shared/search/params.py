@@ -1,4 +1,4 @@
-"""Search parameters of the list routes (`/services`, `/service_at_locations`, `/organizations`), validated once.
+"""Search parameters of the list routes (/services, /service_at_locations, /organizations), validated once.
 
 Two kinds of bad input, two answers (the lead's error mapping turns them into HTTP):
 - malformed values (not a number, not a date, control characters) raise `BadRequest` (400);
@@ -6,7 +6,8 @@ Two kinds of bad input, two answers (the lead's error mapping turns them into HT
   category) or combinations that mean nothing (a radius without coordinates) raise `ValidationFailed` (422).
 Both name the parameter in `details[].parameter` with a reason in French (`reason`) and English (`reason_en`).
 
-A very long `search` is not an error: it is cut to `MAX_QUERY_CHARS` / `MAX_QUERY_WORDS` and the answer carries
+A very long `search` is not an error: it is cut to `MAX_QUERY_CHARS` / `MAX_QUERY_WORDS` and the answer
+carries
 a `query_truncated` notice (see engine.py).
 """
 
@@ -147,26 +148,40 @@ class SearchParams(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    search: str | None = Field(default=None, description="Words, in French or English; typos and accents forgiven")
-    region: list[str] | None = Field(default=None, description="Québec region code(s) 01..17, comma-separated")
+    search: str | None = Field(
+        default=None, description="Words, in French or English; typos and accents forgiven"
+    )
+    region: list[str] | None = Field(
+        default=None, description="Québec region code(s) 01..17, comma-separated"
+    )
     municipality: str | None = Field(default=None, max_length=120, description="Municipality name, e.g. Alma")
-    postcode: str | None = Field(default=None, max_length=10, description="Québec postal code or its first three characters")
-    proximity: float | None = Field(default=None, gt=0, le=MAX_PROXIMITY_M, description="Metres around postcode")
+    postcode: str | None = Field(
+        default=None, max_length=10, description="Québec postal code or its first three characters"
+    )
+    proximity: float | None = Field(
+        default=None, gt=0, le=MAX_PROXIMITY_M, description="Metres around postcode"
+    )
     lat: float | None = Field(default=None, ge=-90, le=90)
     lng: float | None = Field(default=None, ge=-180, le=180)
     radius_km: float | None = Field(default=None, gt=0, le=MAX_RADIUS_KM)
     sort: SortOrder = Field(default="relevance", description="relevance, distance or name")
-    taxonomy_term_id: str | None = Field(default=None, pattern=UUID_PATTERN, description="Category, with sub-categories")
+    taxonomy_term_id: str | None = Field(
+        default=None, pattern=UUID_PATTERN, description="Category, with sub-categories"
+    )
     open_now: bool = Field(default=False, description="Only services open now (America/Montreal)")
     open_at: datetime | None = Field(default=None, description="Only services open at this ISO date-time")
     age: int | None = Field(default=None, ge=0, le=130, description="Age of the person served")
     language: str | None = Field(default=None, max_length=40, description="Language spoken at the service")
     free: bool = Field(default=False, description="Only free services")
-    status: list[str] | None = Field(default=None, description="Statuses (default: active, temporarily closed); all")
+    status: list[str] | None = Field(
+        default=None, description="Statuses (default: active, temporarily closed); all"
+    )
     facets: bool = Field(default=False, description="Counts per top category and per region")
     organization_id: str | None = Field(default=None, pattern=UUID_PATTERN)
     modified_after: datetime | None = None
-    sort_explicit: bool = Field(default=False, exclude=True, description="Internal: sort was given by the caller")
+    sort_explicit: bool = Field(
+        default=False, exclude=True, description="Internal: sort was given by the caller"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -189,7 +204,9 @@ class SearchParams(BaseModel):
                 "Paramètre « search » : caractères de contrôle interdits.",
                 message_en="Parameter 'search': control characters are not allowed.",
                 details=[
-                    _problem("search", "caractères de contrôle interdits", "control characters are not allowed")
+                    _problem(
+                        "search", "caractères de contrôle interdits", "control characters are not allowed"
+                    )
                 ],
                 code="invalid_parameter",
             )
@@ -324,14 +341,12 @@ class SearchParams(BaseModel):
                 )
         return self
 
-    # ---- what the route needs to know --------------------------------------------------------------------------
+    # ---- what the route needs to know
+    # --------------------------------------------------------------------------
 
     def is_search_request(self) -> bool:
         """True when the list must go through the search engine rather than the plain DynamoDB listing."""
-        if any(
-            getattr(self, name) not in (None, False)
-            for name in SEARCH_ONLY_PARAMETERS
-        ):
+        if any(getattr(self, name) not in (None, False) for name in SEARCH_ONLY_PARAMETERS):
             return True
         return self.sort == "distance"
 
@@ -358,7 +373,9 @@ class SearchParams(BaseModel):
             details = []
             for problem in error.errors(include_url=False):
                 parameter = str(problem["loc"][0]) if problem["loc"] else "query"
-                details.append(_problem(parameter, _reason_fr(problem["type"], problem["msg"]), problem["msg"]))
+                details.append(
+                    _problem(parameter, _reason_fr(problem["type"], problem["msg"]), problem["msg"])
+                )
             names = ", ".join(dict.fromkeys(d["parameter"] for d in details))
             raise BadRequest(
                 f"Paramètre invalide : {names}.",

@@ -2,17 +2,20 @@
 
 Layout under a prefix (default `search/v1/`):
 - `{partition}/{version}.idx`: one immutable packed index per build (index.py);
-- `{partition}/current.json`: the partition's pointer (version, object key, documents, size, build time, and for
+- `{partition}/current.json`: the partition's pointer (version, object key, documents, size, build time, and
+for
   regions the services that serve beyond the region, which the shared `QC` partition is built from);
 - `manifest.json`: every partition's current version in one small object, rewritten after each publish.
 
 A lookup process reads only `manifest.json`, at most once per `check_interval` (1.5 s by default) and with
 If-None-Match, so an unchanged manifest costs one 304 and no body. When a partition's version moves, the new
-object is fetched, unpacked into local disk (/tmp on Lambda) and swapped in; the old one is closed. Partitions are
+object is fetched, unpacked into local disk (/tmp on Lambda) and swapped in; the old one is closed. Partitions
+are
 loaded lazily, on first use. Freshness: a publish is visible to a lookup at most `check_interval` after the
 manifest is written.
 
-The manifest is rebuilt from the partition pointers by each publisher, then verified: if a concurrent publisher
+The manifest is rebuilt from the partition pointers by each publisher, then verified: if a concurrent
+publisher
 moved a pointer meanwhile, it is rewritten (S3 is strongly consistent for reads after writes), so the manifest
 converges to the pointers.
 """
@@ -168,7 +171,9 @@ class IndexStore:
             built_at=built_at.isoformat(),
             cross_region_services=tuple(cross_region_services or ()),
         )
-        self.blobs.put(self._pointer_key(partition), orjson.dumps(pointer.to_json()), content_type="application/json")
+        self.blobs.put(
+            self._pointer_key(partition), orjson.dumps(pointer.to_json()), content_type="application/json"
+        )
         if update_manifest:
             self.write_manifest()
         return pointer
@@ -209,7 +214,8 @@ class IndexStore:
         return bytes(found.body)
 
 
-# ---- the lookup side ----------------------------------------------------------------------------------------------
+# ---- the lookup side
+# ----------------------------------------------------------------------------------------------
 
 
 class IndexProvider(Protocol):

@@ -1,9 +1,11 @@
 """Text analysis shared by indexing and querying: folding, tokens, French and English stems.
 
-Both sides go through the same functions, so a record's "Hébergement d'urgence" and a query's "hebergment urgense"
+Both sides go through the same functions, so a record's "Hébergement d'urgence" and a query's "hebergment
+urgense"
 meet on the same forms:
 - `fold`: lower case, accents removed (é→e, œ→oe), apostrophes and dashes unified;
-- `tokens`: words of letters and digits, elisions dropped (l', d', qu'...), at most `MAX_TOKEN_LEN` characters;
+- `tokens`: words of letters and digits, elisions dropped (l', d', qu'...), at most `MAX_TOKEN_LEN`
+characters;
 - `stem_fr` / `stem_en`: Snowball stems (PyStemmer) of folded words; French plurals in -s/-x are trimmed first
   because Snowball keeps "emplois" and "emploi" apart.
 
@@ -25,32 +27,46 @@ _ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)'(?=[
 _LIGATURES = (("œ", "oe"), ("Œ", "oe"), ("æ", "ae"), ("Æ", "ae"), ("ß", "ss"), ("’", "'"), ("‘", "'"))
 
 # Words that carry no need on their own in either language (articles, pronouns, auxiliaries, and the filler of
-# spoken requests: "j'ai pu rien", "I need some"). Domain words such as "aide" or "help" are NOT here: they are
+# spoken requests: "j'ai pu rien", "I need some"). Domain words such as "aide" or "help" are NOT here: they
+# are
 # weak, not empty (see `WEAK_WORDS`).
 STOPWORDS: frozenset[str] = frozenset(
     """
-    a au aux avec ce ces cet cette dans de des du elle elles en et eux il ils je la le les leur leurs lui ma mais me
-    meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton tu un une
-    vos votre vous y ai as avons avez ont suis es est sommes etes sont etais etait etions etaient ete avais avait
-    avoir etre fait faire peux peut pouvons pu plus rien quoi quelque quelqu quelqun chose choses tres trop bien
-    ca cela ceci ici comme si sans sous chez vers tout tous toute toutes autre autres aussi alors donc car or ni
+    a au aux avec ce ces cet cette dans de des du elle elles en et eux il ils je la le les leur leurs lui ma
+    mais me
+    meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton tu un
+    une
+    vos votre vous y ai as avons avez ont suis es est sommes etes sont etais etait etions etaient ete avais
+    avait
+    avoir etre fait faire peux peut pouvons pu plus rien quoi quelque quelqu quelqun chose choses tres trop
+    bien
+    ca cela ceci ici comme si sans sous chez vers tout tous toute toutes autre autres aussi alors donc car or
+    ni
     dont lequel laquelle lesquels lesquelles dois doit veux veut voudrais voudrait aimerais faut svp stp merci
-    bonjour allo salut mon ma mes cherche cherchons chercher trouver trouve nulle nul part partout aucun aucune
+    bonjour allo salut mon ma mes cherche cherchons chercher trouver trouve nulle nul part partout aucun
+    aucune
     jamais toujours encore deja maintenant aujourd hui demain sens sent sentir senti
-    the an and or of to in on at for with by from is are am was were be been being i me my we our you your he she
-    it its they them their this that these those there here what which who whom how where when why can could would
-    should will shall do does did have has had not no any some please thanks hi hello looking find want get got
+    the an and or of to in on at for with by from is are am was were be been being i me my we our you your he
+    she
+    it its they them their this that these those there here what which who whom how where when why can could
+    would
+    should will shall do does did have has had not no any some please thanks hi hello looking find want get
+    got
     just very much many more most also near around about into over under out up down s t feel feeling tonight
     today now
     """.split()
 )
 
-# Generic request words: they may help rank ("aide alimentaire" is a name) but never decide a match on their own.
+# Generic request words: they may help rank ("aide alimentaire" is a name) but never decide a match on their
+# own.
 WEAK_WORDS: frozenset[str] = frozenset(
     """
-    aide aider besoin besoins service services ressource ressources organisme organismes centre centres programme
-    programmes soutien support help helps need needs needed resource resources organization organisation centre
-    center centers program programs info information informations urgent urgence gens personne personnes people
+    aide aider besoin besoins service services ressource ressources organisme organismes centre centres
+    programme
+    programmes soutien support help helps need needs needed resource resources organization organisation
+    centre
+    center centers program programs info information informations urgent urgence gens personne personnes
+    people
     person gratuit gratuite gratuits gratuitement free cheap cher chere pas soir tonight
     """.split()
 )
@@ -122,7 +138,8 @@ def analyse_raw(text: str) -> str:
 # Articles and prepositions ignored inside phrases and place names ("rien à manger" = "rien manger",
 # "Rivière-du-Loup" = "riviere loup"); pronouns and negations stay ("je file pas").
 GLUE: frozenset[str] = frozenset(
-    "a au aux d de des du en et l la le les un une pour par sur dans avec the of to for an in on at and".split()
+    "a au aux d de des du en et l la le les un une pour par sur dans avec "
+    "the of to for an in on at and".split()
 )
 
 

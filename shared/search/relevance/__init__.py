@@ -1,7 +1,9 @@
-"""The labelled relevance set: a fixed, hand-written directory (`dataset.json`) and graded queries (`queries.json`).
+"""The labelled relevance set: a fixed hand-written directory (dataset.json), graded queries (queries.json).
 
-`load_dataset()` expands the compact authoring format into HSDS models with stable ids (uuid5 of each key), so the
-benchmark, the tests and PostgreSQL all see exactly the same records. `judgments()` maps each query to its graded
+`load_dataset()` expands the compact authoring format into HSDS models with stable ids (uuid5 of each key), so
+the
+benchmark, the tests and PostgreSQL all see exactly the same records. `judgments()` maps each query to its
+graded
 keys; `metrics` computes nDCG@10, MRR@10 and recall@10 the same way for every engine.
 """
 
@@ -57,18 +59,23 @@ def _days(spec: str) -> str:
 
 
 def schedules_of(rows: list[str], key: str) -> list[Schedule]:
-    """'MO-FR 09:00-16:00', '24/7', 'closed 2026-12-24..2026-12-26', '2026-06-24..2026-09-01 MO-TH 09:00-15:00'."""
+    """Rows: 'MO-FR 09:00-16:00', '24/7', 'closed 2026-12-24..2026-12-26',
+    '2026-06-24..2026-09-01 MO-TH 09:00-15:00'."""
     found: list[Schedule] = []
     for n, row in enumerate(rows):
         sid = uid("schedule", f"{key}:{n}")
         if row == "24/7":
-            found.append(Schedule(id=sid, freq="WEEKLY", byday=",".join(_DAYS), opens_at="00:00", closes_at="24:00"))
+            found.append(
+                Schedule(id=sid, freq="WEEKLY", byday=",".join(_DAYS), opens_at="00:00", closes_at="24:00")
+            )
             continue
         closed = re.fullmatch(r"closed (\d{4}-\d\d-\d\d)(?:\.\.(\d{4}-\d\d-\d\d))?", row)
         if closed:
             start = date.fromisoformat(closed.group(1))
             end = date.fromisoformat(closed.group(2) or closed.group(1))
-            found.append(Schedule(id=sid, valid_from=start, valid_to=end, description={"fr": "Fermé", "en": "Closed"}))
+            found.append(
+                Schedule(id=sid, valid_from=start, valid_to=end, description={"fr": "Fermé", "en": "Closed"})
+            )
             continue
         seasonal = re.fullmatch(r"(\d{4}-\d\d-\d\d)\.\.(\d{4}-\d\d-\d\d) (\S+) (\d\d:\d\d)-(\d\d:\d\d)", row)
         if seasonal:
@@ -89,7 +96,10 @@ def schedules_of(rows: list[str], key: str) -> list[Schedule]:
             raise ValueError(f"{key}: cannot read hours {row!r}")
         found.append(
             Schedule(
-                id=sid, freq="WEEKLY", byday=_days(regular.group(1)), opens_at=regular.group(2),
+                id=sid,
+                freq="WEEKLY",
+                byday=_days(regular.group(1)),
+                opens_at=regular.group(2),
                 closes_at=regular.group(3),
             )
         )
@@ -155,7 +165,10 @@ def load_dataset() -> Dataset:
                         longitude=lng,
                         addresses=[
                             Address(
-                                id=uid("address", f"{key}:{n}"), address_1=street, city=city, postal_code=postal
+                                id=uid("address", f"{key}:{n}"),
+                                address_1=street,
+                                city=city,
+                                postal_code=postal,
                             )
                         ],
                     ),
@@ -173,14 +186,20 @@ def load_dataset() -> Dataset:
             if term is None:
                 raise ValueError(f"{key}: unknown category {code}")
             attributes.append(
-                Attribute(id=uid("attribute", f"{key}:{code}"), link_id=uid("service", key), taxonomy_term_id=term.id)
+                Attribute(
+                    id=uid("attribute", f"{key}:{code}"),
+                    link_id=uid("service", key),
+                    taxonomy_term_id=term.id,
+                )
             )
         fees = item.get("fees")
         cost_options = []
         if fees:
             amount = 0.0 if fees.lower() in ("gratuit", "free") else None
             cost_options.append(
-                CostOption(id=uid("cost", key), option={"en": fees} if english_only else {"fr": fees}, amount=amount)
+                CostOption(
+                    id=uid("cost", key), option={"en": fees} if english_only else {"fr": fees}, amount=amount
+                )
             )
         ages = item.get("age") or [None, None]
         name = _text(None if english_only else item["name"], item.get("name_en"))
@@ -226,7 +245,8 @@ def load_queries() -> tuple[LabelledQuery, ...]:
     )
 
 
-# ---- metrics ----------------------------------------------------------------------------------------------------
+# ---- metrics
+# ----------------------------------------------------------------------------------------------------
 
 K = 10
 
