@@ -1,12 +1,16 @@
-"""Listing batches (admin): import, follow, resolve duplicates, listing history and restore; and the function that
+"""Listing batches (admin): import, follow, resolve duplicates, listing history and restore; and the function
+that
 imports files uploaded to the batches bucket.
 
 Routes (region-admin for its regions, platform-admin for any):
-  POST /admin/batches?region=02&mode=upsert|replace&dry_run=&confirm_deactivate=   body: the file (Content-Type)
+  POST /admin/batches?region=02&mode=upsert|replace&dry_run=&confirm_deactivate=   body: the file
+  (Content-Type)
   GET  /admin/batches?region=02                  the region's latest batches
   POST /admin/batches/uploads?region=02&...      JSON {content_type, filename} -> presigned PUT URL
-  GET  /admin/batches/{batch_id}                 status, counts, every error (paged: errors_page, errors_per_page)
-  POST /admin/batches/{batch_id}/duplicates      JSON {decisions: [{service_id, action: link|merge|keep_both}]}
+  GET  /admin/batches/{batch_id}                 status, counts, every error (paged: errors_page,
+  errors_per_page)
+  POST /admin/batches/{batch_id}/duplicates      JSON {decisions: [{service_id, action:
+  link|merge|keep_both}]}
   GET  /admin/listings/{service_id}/history
   POST /admin/listings/{service_id}/restore      JSON {version}
 
@@ -33,8 +37,15 @@ from shared.errors import BadRequest
 blueprint = Blueprint(__name__)
 
 # Request bodies API Gateway must hand over as bytes (base64), so Windows-1252 CSV and zips arrive intact.
-BINARY_TYPES: tuple[str, ...] = ("application/zip", "application/x-zip-compressed", "text/csv", "application/csv",
-                                 "application/vnd.ms-excel", "application/xml", "text/xml")
+BINARY_TYPES: tuple[str, ...] = (
+    "application/zip",
+    "application/x-zip-compressed",
+    "text/csv",
+    "application/csv",
+    "application/vnd.ms-excel",
+    "application/xml",
+    "text/xml",
+)
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,200}$")
 
 
@@ -45,8 +56,13 @@ def _importer(table: str, batches_table: str, bucket: str, bus: str, inline_max:
     from shared.batches.store import BatchStore
     from shared.directory.repository import DirectoryRepository
 
-    return Importer(DirectoryRepository(table), BatchStore(batches_table, bucket), EventPublisher(bus),
-                    inline_max_services=inline_max, write_workers=workers)
+    return Importer(
+        DirectoryRepository(table),
+        BatchStore(batches_table, bucket),
+        EventPublisher(bus),
+        inline_max_services=inline_max,
+        write_workers=workers,
+    )
 
 
 def importer() -> Any:
@@ -54,8 +70,14 @@ def importer() -> Any:
     # The local stack's emulated DynamoDB serialises transactions (shared/local_stack/moto_speedups.py): a few
     # writers overlap HTTP round trips there; in AWS, 16 keep a 3,000-listing batch within seconds.
     workers = 4 if settings.stage in ("local", "test") else 16
-    return _importer(settings.directory_table, settings.batches_table, settings.batches_bucket,
-                     settings.event_bus_name, settings.batch_inline_max_services, workers)
+    return _importer(
+        settings.directory_table,
+        settings.batches_table,
+        settings.batches_bucket,
+        settings.event_bus_name,
+        settings.batch_inline_max_services,
+        workers,
+    )
 
 
 def _query() -> dict[str, str]:
@@ -67,8 +89,10 @@ def _idempotency_key() -> str | None:
     if value is None:
         return None
     if not _IDEMPOTENCY_KEY.match(value):
-        raise BadRequest("En-tête Idempotency-Key invalide (1 à 200 caractères : lettres, chiffres, . _ : -).",
-                         message_en="Invalid Idempotency-Key header (1 to 200 letters, digits, . _ : -).")
+        raise BadRequest(
+            "En-tête Idempotency-Key invalide (1 à 200 caractères : lettres, chiffres, . _ : -).",
+            message_en="Invalid Idempotency-Key header (1 to 200 letters, digits, . _ : -).",
+        )
     return value
 
 
@@ -77,14 +101,17 @@ def _json_body(model: type[BaseModel]) -> Any:
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        raise BadRequest("Corps JSON invalide.", message_en="Invalid JSON body.",
-                         details={"reason": str(error)}) from error
+        raise BadRequest(
+            "Corps JSON invalide.", message_en="Invalid JSON body.", details={"reason": str(error)}
+        ) from error
     return model.model_validate(document)
 
 
 def _answer(body: Any, status: int = 200) -> Response:
     headers = {"Location": body["links"]["self"]} if isinstance(body, dict) and "links" in body else None
-    return json_response(body, status=status, lang=request_language(blueprint.current_request), headers=headers)
+    return json_response(
+        body, status=status, lang=request_language(blueprint.current_request), headers=headers
+    )
 
 
 class BatchQuery(BaseModel):
@@ -102,9 +129,21 @@ class RegionQuery(BaseModel):
     lang: str | None = None
 
 
-@blueprint.route("/admin/batches", methods=["POST"], content_types=[
-    "application/json", "application/vnd.hsds+json", "application/zip", "application/x-zip-compressed", "text/csv",
-    "application/csv", "application/vnd.ms-excel", "application/xml", "text/xml"])
+@blueprint.route(
+    "/admin/batches",
+    methods=["POST"],
+    content_types=[
+        "application/json",
+        "application/vnd.hsds+json",
+        "application/zip",
+        "application/x-zip-compressed",
+        "text/csv",
+        "application/csv",
+        "application/vnd.ms-excel",
+        "application/xml",
+        "text/xml",
+    ],
+)
 @handles_errors
 def submit_batch() -> Response:
     from shared.batches.importer import BatchParams
@@ -113,7 +152,9 @@ def submit_batch() -> Response:
     params = BatchParams.model_validate(_query())
     request = blueprint.current_request
     body = request.raw_body if isinstance(request.raw_body, bytes) else (request.raw_body or "").encode()
-    outcome = importer().submit(params, body, request.headers.get("content-type"), principal, _idempotency_key())
+    outcome = importer().submit(
+        params, body, request.headers.get("content-type"), principal, _idempotency_key()
+    )
     from shared.batches.importer import public
 
     return _answer(public(outcome.batch), outcome.status)
@@ -172,7 +213,8 @@ def restore_listing(service_id: str) -> Response:
     return _answer(importer().restore(service_id, _json_body(RestoreRequest), principal))
 
 
-# ---- the upload function ------------------------------------------------------------------------------------------
+# ---- the upload function
+# ------------------------------------------------------------------------------------------
 
 
 def _objects(event: dict[str, Any]) -> list[tuple[str, str]]:
@@ -180,7 +222,9 @@ def _objects(event: dict[str, Any]) -> list[tuple[str, str]]:
     found = []
     for record in event.get("Records") or []:
         s3 = record.get("s3") or {}
-        found.append((s3.get("bucket", {}).get("name", ""), unquote_plus(s3.get("object", {}).get("key", ""))))
+        found.append(
+            (s3.get("bucket", {}).get("name", ""), unquote_plus(s3.get("object", {}).get("key", "")))
+        )
     detail = event.get("detail") or {}
     if detail.get("bucket") and detail.get("object"):
         found.append((detail["bucket"].get("name", ""), detail["object"].get("key", "")))
@@ -198,17 +242,25 @@ def handle_upload(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
 
 # In AWS: the bucket's EventBridge notifications (infra/template.yaml) on the default bus; the handler ignores
 # buckets other than this stage's (the pattern cannot name it: Chalice decorators are evaluated at packaging).
-@blueprint.on_cw_event({
-    "source": ["aws.s3"],
-    "detail-type": ["Object Created"],
-    "detail": {"bucket": {"name": [{"prefix": "referral211-"}]}, "object": {"key": [{"prefix": "uploads/"}]}},
-}, name="batch_upload")
+@blueprint.on_cw_event(
+    {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {
+            "bucket": {"name": [{"prefix": "referral211-"}]},
+            "object": {"key": [{"prefix": "uploads/"}]},
+        },
+    },
+    name="batch_upload",
+)
 def batch_upload(event: Any) -> None:
     handle_upload(event.to_dict())
 
 
-# ---- search freshness -----------------------------------------------------------------------------------------
-# SearchRefreshQueue (fed by SearchRefreshRule on the custom bus) -> one index rebuild per changed region. The event
+# ---- search freshness
+# -----------------------------------------------------------------------------------------
+# SearchRefreshQueue (fed by SearchRefreshRule on the custom bus) -> one index rebuild per changed region.
+# The event
 # source mapping with ReportBatchItemFailures is SearchRefreshQueueMapping in infra/template.yaml.
 
 
@@ -223,7 +275,9 @@ def handle_search_refresh(event: dict[str, Any], context: Any = None) -> dict[st
     from shared.batches.freshness import handle_records
 
     settings = get_settings()
-    return handle_records(event.get("Records") or [], _rebuilder(settings.directory_table, settings.search_bucket))
+    return handle_records(
+        event.get("Records") or [], _rebuilder(settings.directory_table, settings.search_bucket)
+    )
 
 
 @blueprint.lambda_function(name="search_refresh")

@@ -13,6 +13,7 @@ import orjson
 from chalice import Blueprint, Response
 
 from functions.http import handles_errors, json_response, request_language
+from shared.errors import BadRequest
 from shared.config import get_settings
 from shared.directory import reads
 from shared.directory.lookups import Route, lookup_event, publish_lookup
@@ -26,6 +27,8 @@ from shared.directory.params import (
     parse_params,
 )
 from shared.directory.repository import DirectoryRepository
+from shared.directory.taxonomy import get_taxonomy
+from shared.search.params import SEARCH_ONLY_PARAMETERS, SearchParams
 
 blueprint = Blueprint(__name__)
 
@@ -58,7 +61,11 @@ def _ndjson(records: Iterable[dict[str, Any]], lang: str) -> Response:
     )
 
 
-def _record_lookup(route: Route, params: Any, lang: str, count: int) -> None:
+def _record_lookup(route: Route, params: Any, search: SearchParams | None, lang: str, count: int) -> None:
+    from shared.analytics.scrub import scrub_search_term
+
+    text = search.search if search else None
+    regions = (search.region if search else None) or getattr(params, "region", None)
     publish_lookup(
         get_settings().event_bus_name,
         lookup_event(
@@ -66,28 +73,87 @@ def _record_lookup(route: Route, params: Any, lang: str, count: int) -> None:
             channel=_channel(params),
             language=lang,
             result_count=count,
-            regions=getattr(params, "region", None),
+            regions=regions,
             taxonomy_term_id=getattr(params, "taxonomy_term_id", None),
+            searched=bool(text),
+            search_term=scrub_search_term(text) if text else None,
+            fsa=search.postcode[:3].upper() if search and search.postcode else None,
         ),
     )
 
 
-def _answers_a_person(params: ListParams) -> bool:
-    """A list with filters answers someone's need; a bare full export (sync, ndjson) is not a lookup."""
-    return params.format == "json" and bool(params.region or params.taxonomy_term_id or params.organization_id)
+def _answers_a_person(params: ListParams, search: SearchParams) -> bool:
+    """A search, or a list narrowed by a filter, answers someone's need; a bare export is not a lookup."""
+    return params.format == "json" and (
+        search.is_search_request() or bool(params.region or params.taxonomy_term_id or params.organization_id)
+    )
+
+
+def _parse_list(model: type[ListParams]) -> tuple[ListParams, SearchParams]:
+    """The HSDS list parameters and the search parameters of one request (each validates its own)."""
+    query = _query()
+    search_only = set(SEARCH_ONLY_PARAMETERS) | {"sort"}
+    params = parse_params(model, {k: v for k, v in query.items() if k not in search_only})
+    return params, SearchParams.from_query(query)
+
+
+def _listed(entity: str, params: ListParams, search: SearchParams, lang: str) -> reads.Page | None:
+    """A page through the search index (relevance, places, hours; cheap at any size), or None when the
+    plain DynamoDB listing must answer (ndjson exports; no index published yet for a plain list)."""
+    from shared.search import engine
+
+    if params.taxonomy_id and params.taxonomy_id != get_taxonomy().id:
+        return reads.Page([], 0, params.page, params.per_page)
+    if params.format != "json":
+        return None
+    if not search.is_search_request() and not engine.default_engine().provider.partitions():
+        return None
+    result = engine.search(search, entity, params.page, params.per_page, lang)  # type: ignore[arg-type]
+    page = reader().page_from_hits(entity, result.hits, result.total, params, lang)
+    if search.facets:
+        page.extra["facets"] = result.facets
+    if result.suggestions:
+        page.extra["suggestions"] = result.suggestions
+    if result.notices:
+        page.extra["notices"] = result.notices
+    return page
+
+
+def _list(route: Route, entity: str, model: type[ListParams]) -> Response:
+    params, search = _parse_list(model)
+    lang = request_language(blueprint.current_request)
+    page = _listed(entity, params, search, lang)
+    if page is None:
+        if params.format == "ndjson":
+            if search.is_search_request():
+                raise BadRequest(
+                    "format=ndjson exporte la liste complète; la recherche et les filtres de lieu ou "
+                    "d'heures se paginent en JSON.",
+                    message_en="format=ndjson exports the whole list; search, place and hours filters page "
+                    "in JSON.",
+                    details=[{"parameter": "format", "reason": "ndjson cannot be combined with search filters"}],
+                    code="invalid_parameter",
+                )
+            records = {
+                "service": reader().stream_services,
+                "service_at_location": reader().stream_service_at_locations,
+                "organization": reader().stream_organizations,
+            }[entity](params, lang)  # type: ignore[operator]
+            return _ndjson(records, lang)
+        page = {
+            "service": reader().list_services,
+            "service_at_location": reader().list_service_at_locations,
+            "organization": reader().list_organizations,
+        }[entity](params, lang)  # type: ignore[operator]
+    if _answers_a_person(params, search):
+        _record_lookup(route, params, search, lang, page.total_items)
+    return json_response(page.to_json(), lang=lang)
 
 
 @blueprint.route("/services", methods=["GET"])
 @handles_errors
 def list_services() -> Response:
-    params = parse_params(ListParams, _query())
-    lang = request_language(blueprint.current_request)
-    if params.format == "ndjson":
-        return _ndjson(reader().stream_services(params, lang), lang)
-    page = reader().list_services(params, lang)
-    if _answers_a_person(params):
-        _record_lookup("services", params, lang, page.total_items)
-    return json_response(page.to_json(), lang=lang)
+    return _list("services", "service", ListParams)
 
 
 @blueprint.route("/services/{service_id}", methods=["GET"])
@@ -113,14 +179,7 @@ def get_service(service_id: str) -> Response:
 @blueprint.route("/service_at_locations", methods=["GET"])
 @handles_errors
 def list_service_at_locations() -> Response:
-    params = parse_params(ListParams, _query())
-    lang = request_language(blueprint.current_request)
-    if params.format == "ndjson":
-        return _ndjson(reader().stream_service_at_locations(params, lang), lang)
-    page = reader().list_service_at_locations(params, lang)
-    if _answers_a_person(params):
-        _record_lookup("service_at_locations", params, lang, page.total_items)
-    return json_response(page.to_json(), lang=lang)
+    return _list("service_at_locations", "service_at_location", ListParams)
 
 
 @blueprint.route("/service_at_locations/{sal_id}", methods=["GET"])
@@ -146,15 +205,7 @@ def get_service_at_location(sal_id: str) -> Response:
 @blueprint.route("/organizations", methods=["GET"])
 @handles_errors
 def list_organizations() -> Response:
-    params = parse_params(OrganizationListParams, _query())
-    lang = request_language(blueprint.current_request)
-    if params.format == "ndjson":
-        params = params.model_copy(update={"page": 1, "per_page": 10**9})
-        return _ndjson(reader().list_organizations(params, lang).contents, lang)
-    page = reader().list_organizations(params, lang)
-    if _answers_a_person(params):
-        _record_lookup("organizations", params, lang, page.total_items)
-    return json_response(page.to_json(), lang=lang)
+    return _list("organizations", "organization", OrganizationListParams)
 
 
 @blueprint.route("/organizations/{org_id}", methods=["GET"])

@@ -41,8 +41,14 @@ def directory_snapshot() -> list[dict[str, Any]]:
     return sorted(items, key=lambda i: (i["PK"]["S"], i["SK"]["S"]))
 
 
-def post_batch(api: Any, token: str, body: bytes, content_type: str, query: str = "region=02",
-               headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+def post_batch(
+    api: Any,
+    token: str,
+    body: bytes,
+    content_type: str,
+    query: str = "region=02",
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, Any]]:
     response = api.http.post(
         f"/admin/batches?{query}",
         headers={"Authorization": f"Bearer {token}", "Content-Type": content_type, **(headers or {})},
@@ -58,20 +64,26 @@ def get_json(api: Any, path: str, token: str | None = None) -> tuple[int, dict[s
 
 
 def post_json(api: Any, path: str, token: str, document: Any) -> tuple[int, dict[str, Any]]:
-    response = api.http.post(path, headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-                             body=json.dumps(document).encode())
+    response = api.http.post(
+        path,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        body=json.dumps(document).encode(),
+    )
     return response.status_code, json.loads(response.body)
 
 
 def bus_events(detail_type: str | None = None) -> list[dict[str, Any]]:
     """Events the bus routed to the analytics queue (moto delivers EventBridge -> SQS)."""
-    from shared.aws.clients import client
-    from shared.config import get_settings
     import os
 
+    from shared.aws.clients import client
+    from shared.config import get_settings
+
     sqs = client("sqs")
-    url = os.environ.get("REFERRAL211_ANALYTICS_QUEUE_URL") or sqs.get_queue_url(
-        QueueName=f"referral211-{get_settings().stage}-analytics")["QueueUrl"]
+    url = (
+        os.environ.get("REFERRAL211_ANALYTICS_QUEUE_URL")
+        or sqs.get_queue_url(QueueName=f"referral211-{get_settings().stage}-analytics")["QueueUrl"]
+    )
     found: list[dict[str, Any]] = []
     while True:
         answer = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)

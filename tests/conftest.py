@@ -51,7 +51,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     from shared.aws.clients import reset_clients
     from shared.config import reset_settings
     from shared.local_stack.aws import provision
+    from shared.search.engine import set_default_engine
 
+    set_default_engine(None)  # the engine caches the index it loaded: every test reads its own
     with mock_aws():
         reset_clients()
         outputs = provision(stage="test")
@@ -60,6 +62,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         reset_settings()
         yield outputs
         reset_clients()
+    set_default_engine(None)
     reset_settings()
 
 

@@ -69,14 +69,17 @@ def test_same_file_twice_gives_the_same_batch_and_no_second_change(api: Any, adm
     assert directory_snapshot() == before
 
 
-def test_unchanged_reimport_under_another_key_costs_zero_directory_writes(api: Any, admin02: str,
-                                                                          aws_calls: Any) -> None:
+def test_unchanged_reimport_under_another_key_costs_zero_directory_writes(
+    api: Any, admin02: str, aws_calls: Any
+) -> None:
     # GIVEN an applied batch
     post_batch(api, admin02, fixture("saguenay.csv"), CSV)
     before = directory_snapshot()
     aws_calls.reset()
     # WHEN the same export comes back as a new batch (another Idempotency-Key)
-    status, batch = post_batch(api, admin02, fixture("saguenay.csv"), CSV, headers={"Idempotency-Key": "weekly-2"})
+    status, batch = post_batch(
+        api, admin02, fixture("saguenay.csv"), CSV, headers={"Idempotency-Key": "weekly-2"}
+    )
     # THEN everything is unchanged: the only write is the batch record itself, the directory is identical
     dynamodb = aws_calls.of("dynamodb")
     assert status == 202 and batch["counts"]["unchanged"] == 3 and batch["counts"]["created"] == 0
@@ -89,9 +92,13 @@ def test_unchanged_reimport_under_another_key_costs_zero_directory_writes(api: A
 def test_idempotency_key_replays_and_refuses_another_file(api: Any, admin02: str) -> None:
     status, first = post_batch(api, admin02, fixture("saguenay.csv"), CSV, headers={"Idempotency-Key": "k-1"})
     assert status == 202
-    status, replay = post_batch(api, admin02, fixture("saguenay.csv"), CSV, headers={"Idempotency-Key": "k-1"})
+    status, replay = post_batch(
+        api, admin02, fixture("saguenay.csv"), CSV, headers={"Idempotency-Key": "k-1"}
+    )
     assert status == 202 and replay["id"] == first["id"]
-    status, error = post_batch(api, admin02, fixture("saguenay_bom.csv"), CSV, headers={"Idempotency-Key": "k-1"})
+    status, error = post_batch(
+        api, admin02, fixture("saguenay_bom.csv"), CSV, headers={"Idempotency-Key": "k-1"}
+    )
     assert status == 409 and error["error"]["code"] == "idempotency_key_reused"
 
 
@@ -116,9 +123,15 @@ def test_invalid_rows_reject_the_whole_batch_with_every_error(api: Any, admin02:
     assert status == 422
     details = answer["error"]["details"]
     codes = {(e["row"], e["code"]) for e in details["errors"]}
-    assert {("3", "invalid_phone"), ("3", "unknown_category"), ("3", "postal_code_outside_quebec"),
-            ("4", "coordinates_outside_quebec"), ("4", "invalid_hours"), ("5", "duplicate_id"),
-            ("5", "coordinates_outside_quebec")} <= codes
+    assert {
+        ("3", "invalid_phone"),
+        ("3", "unknown_category"),
+        ("3", "postal_code_outside_quebec"),
+        ("4", "coordinates_outside_quebec"),
+        ("4", "invalid_hours"),
+        ("5", "duplicate_id"),
+        ("5", "coordinates_outside_quebec"),
+    } <= codes
     assert all(e["message"] and e["message_en"] and "field" in e for e in details["errors"])
     assert details["counts"]["rejected"] == 3
     assert directory_snapshot() == before
@@ -171,7 +184,9 @@ def test_unsupported_content_type_is_415(api: Any, admin02: str) -> None:
 def test_forbidden_roles_and_regions(api: Any, admin02: str, admin06: str, token: Any) -> None:
     before = directory_snapshot()
     # no token
-    response = api.http.post("/admin/batches?region=02", headers={"Content-Type": CSV}, body=fixture("saguenay.csv"))
+    response = api.http.post(
+        "/admin/batches?region=02", headers={"Content-Type": CSV}, body=fixture("saguenay.csv")
+    )
     assert response.status_code == 401
     # an agent cannot import
     status, _ = post_batch(api, token("agent", regions=("02",)), fixture("saguenay.csv"), CSV)
@@ -202,7 +217,9 @@ def test_listing_owned_by_another_region_cannot_be_taken_over(api: Any, admin02:
     assert status == 403 and answer["error"]["details"]["errors"][0]["code"] == "region_outside_scope"
 
 
-def test_changed_listing_gets_a_new_version_with_history_and_restore(api: Any, admin02: str, admin06: str) -> None:
+def test_changed_listing_gets_a_new_version_with_history_and_restore(
+    api: Any, admin02: str, admin06: str
+) -> None:
     _, first = post_batch(api, admin02, fixture("saguenay.csv"), CSV)
     changed = fixture("saguenay.csv").decode().replace("5 $ par repas", "6 $ par repas")
     status, second = post_batch(api, admin02, changed.encode(), CSV)
@@ -213,7 +230,10 @@ def test_changed_listing_gets_a_new_version_with_history_and_restore(api: Any, a
     status, history = get_json(api, f"/admin/listings/{popote['id']}/history", admin02)
     assert status == 200 and history["current_version"] == 2
     assert [v["version"] for v in history["versions"]] == [2, 1]
-    assert history["versions"][0]["batch_id"] == second["id"] and history["versions"][1]["batch_id"] == first["id"]
+    assert (
+        history["versions"][0]["batch_id"] == second["id"]
+        and history["versions"][1]["batch_id"] == first["id"]
+    )
     assert history["versions"][1]["changed_by"] == "admin-saguenay"
     assert history["versions"][1]["listing"]["fees_description"] == {"fr": "5 $ par repas"}
     # another region's admin sees nothing of it
@@ -236,7 +256,11 @@ def test_events_published_per_changed_listing_and_per_batch(api: Any, admin02: s
     events = bus_events()
     applied = [e for e in events if e["detail-type"] == "ListingsBatchApplied"]
     changed = [e for e in events if e["detail-type"] == "ListingChanged"]
-    assert len(applied) == 1 and applied[0]["detail"]["batch_id"] == batch["id"] and applied[0]["detail"]["created"] == 3
+    assert (
+        len(applied) == 1
+        and applied[0]["detail"]["batch_id"] == batch["id"]
+        and applied[0]["detail"]["created"] == 3
+    )
     assert len(changed) == 3 and {e["detail"]["region"] for e in changed} == {"02"}
     assert all("admin" not in str(e["detail"]) for e in events)  # no person in events
 
@@ -256,21 +280,33 @@ def _hsds_array(services: list[Any]) -> bytes:
 
 
 def test_replace_refuses_to_deactivate_more_than_20_percent_without_confirmation(
-        api: Any, admin02: str, region_of_ten: list[Any]) -> None:
+    api: Any, admin02: str, region_of_ten: list[Any]
+) -> None:
     before = directory_snapshot()
     # WHEN a replace batch would deactivate 3 of 10 listings
-    status, answer = post_batch(api, admin02, _hsds_array(region_of_ten[:7]), "application/json",
-                                "region=02&mode=replace")
+    status, answer = post_batch(
+        api, admin02, _hsds_array(region_of_ten[:7]), "application/json", "region=02&mode=replace"
+    )
     # THEN it is refused, telling the exact number to confirm, and nothing changed
     assert status == 409 and answer["error"]["code"] == "confirmation_required"
     assert answer["error"]["details"]["would_deactivate"] == 3
     assert directory_snapshot() == before
-    status, _ = post_batch(api, admin02, _hsds_array(region_of_ten[:7]), "application/json",
-                           "region=02&mode=replace&confirm_deactivate=2")
+    status, _ = post_batch(
+        api,
+        admin02,
+        _hsds_array(region_of_ten[:7]),
+        "application/json",
+        "region=02&mode=replace&confirm_deactivate=2",
+    )
     assert status == 409
     # WHEN the request repeats the exact number
-    status, batch = post_batch(api, admin02, _hsds_array(region_of_ten[:7]), "application/json",
-                               "region=02&mode=replace&confirm_deactivate=3")
+    status, batch = post_batch(
+        api,
+        admin02,
+        _hsds_array(region_of_ten[:7]),
+        "application/json",
+        "region=02&mode=replace&confirm_deactivate=3",
+    )
     # THEN the 3 are inactive (never deleted) and kept in history
     assert status == 202 and batch["counts"]["deactivated"] == 3 and batch["counts"]["unchanged"] == 7
     repository = DirectoryRepository(get_settings().directory_table)
@@ -279,13 +315,18 @@ def test_replace_refuses_to_deactivate_more_than_20_percent_without_confirmation
     assert repository.service_history(region_of_ten[9].id)[0].service.status == "active"
 
 
-def test_replace_within_20_percent_needs_no_confirmation(api: Any, admin02: str, region_of_ten: list[Any]) -> None:
-    status, batch = post_batch(api, admin02, _hsds_array(region_of_ten[:8]), "application/json",
-                               "region=02&mode=replace")
+def test_replace_within_20_percent_needs_no_confirmation(
+    api: Any, admin02: str, region_of_ten: list[Any]
+) -> None:
+    status, batch = post_batch(
+        api, admin02, _hsds_array(region_of_ten[:8]), "application/json", "region=02&mode=replace"
+    )
     assert status == 202 and batch["counts"]["deactivated"] == 2
 
 
-def test_dry_run_reports_the_diff_and_writes_nothing(api: Any, admin02: str, region_of_ten: list[Any]) -> None:
+def test_dry_run_reports_the_diff_and_writes_nothing(
+    api: Any, admin02: str, region_of_ten: list[Any]
+) -> None:
     before = directory_snapshot()
     status, batch = post_batch(api, admin02, fixture("saguenay.csv"), CSV, "region=02&dry_run=true")
     assert status == 200 and batch["status"] == "validated" and batch["dry_run"] is True
@@ -310,8 +351,9 @@ def test_airs_xml_export_imports_with_sites_hours_and_categories(api: Any, admin
     _, full = get_json(api, f"/services/{shelter['id']}")
     assert all(not sal["location"].get("addresses") for sal in full["service_at_locations"])
     # re-import: same ids, nothing changes
-    status, again = post_batch(api, admin02, fixture("icarol_export.xml"), "text/xml",
-                               headers={"Idempotency-Key": "again"})
+    status, again = post_batch(
+        api, admin02, fixture("icarol_export.xml"), "text/xml", headers={"Idempotency-Key": "again"}
+    )
     assert again["counts"]["unchanged"] == 3
 
 
@@ -328,8 +370,9 @@ def test_hsds_json_with_organizations_and_foreign_ids(api: Any, admin02: str) ->
     assert status == 202, batch
     assert batch["counts"]["created"] == 2
     assert "ignored_field" in {w["code"] for w in batch["warnings"]}
-    status, again = post_batch(api, admin02, fixture("hsds_services.json"), "application/json",
-                               headers={"Idempotency-Key": "twice"})
+    status, again = post_batch(
+        api, admin02, fixture("hsds_services.json"), "application/json", headers={"Idempotency-Key": "twice"}
+    )
     assert again["counts"]["unchanged"] == 2
 
 
@@ -346,8 +389,12 @@ def test_duplicate_from_another_source_is_held_then_merged(api: Any, admin02: st
     duplicate = batch["possible_duplicates"][0]
     assert duplicate["candidate_id"] == existing.id and "phone" in duplicate["reasons"]
     # WHEN the admin merges it
-    status, resolved = post_json(api, f"/admin/batches/{batch['id']}/duplicates", admin02,
-                                 {"decisions": [{"service_id": duplicate["service_id"], "action": "merge"}]})
+    status, resolved = post_json(
+        api,
+        f"/admin/batches/{batch['id']}/duplicates",
+        admin02,
+        {"decisions": [{"service_id": duplicate["service_id"], "action": "merge"}]},
+    )
     assert status == 200 and resolved["counts"]["possible_duplicates"] == 0
     merged = DirectoryRepository(get_settings().directory_table).get_stored_service(existing.id)
     assert merged is not None and merged.stamp.version == 1
@@ -372,8 +419,9 @@ def test_upload_path_imports_through_the_s3_event(api: Any, admin02: str) -> Non
     _, batch = get_json(api, f"/admin/batches/{upload['id']}", admin02)
     assert batch["status"] == "applied" and batch["counts"]["created"] == 3
     # another region's admin cannot ask for an upload URL into 02
-    status, _ = post_json(api, "/admin/batches/uploads?region=02", admin02.replace("x", "x"),
-                          {"content_type": "text/plain"})
+    status, _ = post_json(
+        api, "/admin/batches/uploads?region=02", admin02.replace("x", "x"), {"content_type": "text/plain"}
+    )
     assert status == 415
 
 
@@ -384,8 +432,9 @@ def test_request_paths_never_scan(api: Any, admin02: str, aws_calls: Any) -> Non
     assert aws_calls.of("dynamodb").get("Scan", 0) == 0
 
 
-def test_two_admins_importing_at_once_do_not_lose_each_others_changes(api: Any, admin02: str, token: Any,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_admins_importing_at_once_do_not_lose_each_others_changes(
+    api: Any, admin02: str, token: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from functions.admin_batches import importer
 
     # GIVEN an applied batch (every listing at version 1) and what a second admin's import read at that moment
@@ -398,7 +447,9 @@ def test_two_admins_importing_at_once_do_not_lose_each_others_changes(api: Any, 
     fees = fixture("saguenay.csv").decode().replace("5 $ par repas", "6 $ par repas")
     status, a = post_batch(api, admin02, fees.encode(), CSV)
     assert status == 202 and a["counts"]["updated"] == 1
-    monkeypatch.setattr(repository, "get_stored_services", lambda wanted: {i: stale[i] for i in wanted if i in stale})
+    monkeypatch.setattr(
+        repository, "get_stored_services", lambda wanted: {i: stale[i] for i in wanted if i in stale}
+    )
     phone = fixture("saguenay.csv").decode().replace("418 668-3018 poste 2", "418 668-9999 poste 2")
     other_admin = token("region-admin", regions=("02",), username="admin-lac")
     status, b = post_batch(api, other_admin, phone.encode(), CSV)
@@ -412,3 +463,52 @@ def test_two_admins_importing_at_once_do_not_lose_each_others_changes(api: Any, 
     assert current.service.phones[0].number == "418 668-9999"
     history = repository.service_history(popote)
     assert [h.stamp.version for h in history] == [1, 2] and history[1].stamp.by == "admin-saguenay"
+
+
+def test_other_regions_cannot_read_batches_or_ask_for_uploads(
+    api: Any, admin02: str, admin06: str, token: Any
+) -> None:
+    _, batch = post_batch(api, admin02, fixture("saguenay.csv"), CSV)
+    status, _ = get_json(api, f"/admin/batches/{batch['id']}", admin06)
+    assert status == 403
+    status, _ = get_json(api, f"/admin/batches/{batch['id']}", token("agent", regions=("02",)))
+    assert status == 403
+    status, _ = get_json(api, "/admin/batches/00000000-0000-4000-8000-000000000000", admin02)
+    assert status == 404
+    status, _ = post_json(api, "/admin/batches/uploads?region=02", admin06, {"content_type": "text/csv"})
+    assert status == 403
+    status, listing = get_json(api, "/admin/batches?region=02", admin02)
+    assert status == 200 and [b["id"] for b in listing["contents"]] == [batch["id"]]
+    status, _ = get_json(api, "/admin/batches?region=02", admin06)
+    assert status == 403
+
+
+def test_large_batch_is_handed_to_the_upload_function(
+    api: Any, admin02: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.admin_batches import handle_upload
+    from shared.config import reset_settings
+
+    # GIVEN an inline limit smaller than the batch
+    monkeypatch.setenv("REFERRAL211_BATCH_INLINE_MAX_SERVICES", "2")
+    reset_settings()
+    status, batch = post_batch(api, admin02, fixture("saguenay.csv"), CSV)
+    # THEN the answer is 202 validating, and the upload function finishes it on the S3 event
+    assert status == 202 and batch["status"] == "validating"
+    bucket = get_settings().batches_bucket
+    key = f"uploads/02/{batch['id']}"
+    assert (
+        handle_upload({"Records": [{"s3": {"bucket": {"name": bucket}, "object": {"key": key}}}]})["results"][
+            0
+        ]["status"]
+        == "applied"
+    )
+    _, done = get_json(api, f"/admin/batches/{batch['id']}", admin02)
+    assert done["status"] == "applied" and done["counts"]["created"] == 3
+    # AND events of another bucket are ignored
+    assert (
+        handle_upload({"detail": {"bucket": {"name": "someone-else"}, "object": {"key": key}}})["results"][0][
+            "status"
+        ]
+        == "ignored"
+    )

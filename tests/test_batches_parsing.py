@@ -27,12 +27,15 @@ def test_encodings_utf8_bom_and_windows_1252_decode_to_the_same_text() -> None:
     assert text.replace("\r\n", "\n") == utf8 and encoding == "cp1252"
 
 
-@pytest.mark.parametrize("data, code", [
-    ("Dépannage".encode().decode("cp1252").encode("utf-8"), "mojibake_detected"),
-    ("Caf\ufffd du coin".encode(), "mojibake_detected"),
-    (bytes(range(256)) * 20, "encoding_undetected"),
-    (b"abc\x01def", "malformed_file"),
-])
+@pytest.mark.parametrize(
+    "data, code",
+    [
+        ("Dépannage".encode().decode("cp1252").encode("utf-8"), "mojibake_detected"),
+        ("Caf\ufffd du coin".encode(), "mojibake_detected"),
+        (bytes(range(256)) * 20, "encoding_undetected"),
+        (b"abc\x01def", "malformed_file"),
+    ],
+)
 def test_encodings_refuse_what_would_store_mojibake(data: bytes, code: str) -> None:
     with pytest.raises(BatchRejected) as caught:
         decode_text(data)
@@ -47,7 +50,9 @@ def test_csv_template_reads_french_headers_and_normalises_values() -> None:
     assert popote.name.en == "Meals on wheels"
     assert popote.phones[0].number == "418 668-3018" and popote.phones[0].extension == 2
     assert [(s.byday, s.opens_at, s.closes_at) for s in popote.schedules] == [
-        ("MO,TU,WE,TH,FR", "08:30", "12:00"), ("MO,TU,WE,TH,FR", "13:00", "16:30")]
+        ("MO,TU,WE,TH,FR", "08:30", "12:00"),
+        ("MO,TU,WE,TH,FR", "13:00", "16:30"),
+    ]
     assert popote.minimum_age == 65 and {lang.code for lang in popote.languages} == {"fr", "en"}
     assert popote.service_at_locations[0].location.latitude == pytest.approx(48.5502)
     assert popote.taxonomy_term_ids == [taxonomy.term_by_code("FOOD-MOW").id]  # type: ignore[union-attr]
@@ -75,26 +80,38 @@ def test_csv_template_lists_every_error_with_row_and_column() -> None:
 
 def test_csv_template_missing_required_columns_is_a_file_error() -> None:
     with pytest.raises(BatchRejected) as caught:
-        csv_template.parse("nom;ville\nA;Alma\n".encode())
+        csv_template.parse(b"nom;ville\nA;Alma\n")
     assert "organisme" in caught.value.problem.detail
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("lun-ven 8h30-16h30; sam 9h-12h", [("MO,TU,WE,TH,FR", "08:30", "16:30"), ("SA", "09:00", "12:00")]),
-    ("Lundi au vendredi : 9 h à 12 h, 13 h à 16 h 30",
-     [("MO,TU,WE,TH,FR", "09:00", "12:00"), ("MO,TU,WE,TH,FR", "13:00", "16:30")]),
-    ("mon, wed, fri 9:00-12:00", [("MO,WE,FR", "09:00", "12:00")]),
-    ("24/7", [("MO,TU,WE,TH,FR,SA,SU", "00:00", "24:00")]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("lun-ven 8h30-16h30; sam 9h-12h", [("MO,TU,WE,TH,FR", "08:30", "16:30"), ("SA", "09:00", "12:00")]),
+        (
+            "Lundi au vendredi : 9 h à 12 h, 13 h à 16 h 30",
+            [("MO,TU,WE,TH,FR", "09:00", "12:00"), ("MO,TU,WE,TH,FR", "13:00", "16:30")],
+        ),
+        ("mon, wed, fri 9:00-12:00", [("MO,WE,FR", "09:00", "12:00")]),
+        ("24/7", [("MO,TU,WE,TH,FR,SA,SU", "00:00", "24:00")]),
+    ],
+)
 def test_hours_in_french_and_english(text: str, expected: list[tuple[str, str, str]]) -> None:
     assert [(s["byday"], s["opens_at"], s["closes_at"]) for s in csv_template.parse_hours(text)] == expected
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("418 555-0142", ("418 555-0142", None)), ("(418) 555-0142 poste 12", ("418 555-0142", 12)),
-    ("1-800-555-0199", ("800 555-0199", None)), ("+1 514.555.0000 ext. 7", ("514 555-0000", 7)),
-    ("555-01", None), ("Local 114", None), ("418 055-0142", None),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("418 555-0142", ("418 555-0142", None)),
+        ("(418) 555-0142 poste 12", ("418 555-0142", 12)),
+        ("1-800-555-0199", ("800 555-0199", None)),
+        ("+1 514.555.0000 ext. 7", ("514 555-0000", 7)),
+        ("555-01", None),
+        ("Local 114", None),
+        ("418 055-0142", None),
+    ],
+)
 def test_phone_numbers(raw: str, expected: tuple[str, int | None] | None) -> None:
     assert normalise_phone(raw) == expected
 
@@ -116,18 +133,26 @@ def test_airs_xml_groups_sites_maps_codes_and_keeps_no_private_data() -> None:
     monday = depannage.schedules[0]
     assert (monday.byday, monday.opens_at, monday.closes_at) == ("MO,WE", "09:00", "12:00")
     assert depannage.schedules[0].description is not None
-    org = next(o for _, _, o in result.organizations.values() if o.name.fr == "Regroupement d'entraide du Lac")
+    org = next(
+        o for _, _, o in result.organizations.values() if o.name.fr == "Regroupement d'entraide du Lac"
+    )
     assert "<b>" not in (org.description.fr or "") and "aide alimentaire" in (org.description.fr or "")
     shelter = next(s for _, s in result.services if s.name.fr.startswith("Hébergement"))  # type: ignore[union-attr]
     assert all(not sal.location.addresses for sal in shelter.service_at_locations)
     dump = str([s.model_dump() for _, s in result.services])
     assert "Personne Fictive" not in dump
-    assert {w.value for w in result.warnings if w.code == "unmapped_taxonomy_code"} == {"YZ-9999", "BD-5000.1500"}
+    assert {w.value for w in result.warnings if w.code == "unmapped_taxonomy_code"} == {
+        "YZ-9999",
+        "BD-5000.1500",
+    }
 
 
 def test_airs_xml_truncated_and_doctype_are_file_errors() -> None:
     data = fixture("icarol_export.xml")
-    for broken in (data[: len(data) // 2], data.replace(b"<Source ", b'<!DOCTYPE Source SYSTEM "x"><Source ')):
+    for broken in (
+        data[: len(data) // 2],
+        data.replace(b"<Source ", b'<!DOCTYPE Source SYSTEM "x"><Source '),
+    ):
         with pytest.raises(BatchRejected) as caught:
             airs_xml.parse(broken)
         assert caught.value.problem.code == "malformed_file"
@@ -142,8 +167,11 @@ def test_hsds_json_keeps_known_fields_and_derives_stable_ids() -> None:
     halte = next(s for _, s in result.services if s.name.fr == "Halte-garderie communautaire")
     assert halte.schedules[0].opens_at == "09:00"
     assert halte.service_at_locations[0].location.addresses[0].postal_code == "G7B 2N5"
-    assert {w.value for w in result.warnings if w.code == "ignored_field"} >= {"contacts", "assured_date",
-                                                                                 "organization.funding"}
+    assert {w.value for w in result.warnings if w.code == "ignored_field"} >= {
+        "contacts",
+        "assured_date",
+        "organization.funding",
+    }
 
 
 def test_hsds_tabular_joins_tables_and_names_the_table_of_a_problem() -> None:
@@ -159,7 +187,9 @@ def test_hsds_tabular_joins_tables_and_names_the_table_of_a_problem() -> None:
             data = source.read(name)
             target.writestr(name, data.replace(b"G7H 1S4", b"ZZZ") if name == "addresses.csv" else data)
     result = _valid(hsds_tabular.parse(buffer.getvalue()))
-    assert {(p.field, p.code) for p in result.errors} == {("addresses.csv:2 postal_code", "invalid_postal_code")}
+    assert {(p.field, p.code) for p in result.errors} == {
+        ("addresses.csv:2 postal_code", "invalid_postal_code")
+    }
 
 
 def test_three_way_merge_keeps_both_admins_changes() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 
 from shared.config import get_settings
 from shared.directory.models import sort_key
+from shared.commands.seed import publish_search_indexes
 from shared.directory.repository import DirectoryRepository
 from tests import factories as f
 from tests.hsds import assert_valid
@@ -35,6 +37,7 @@ def directory(aws: dict[str, str]) -> dict[str, Any]:
     repository = DirectoryRepository(get_settings().directory_table)
     for item in list(repository.bulk_load([moisson, cab, montreal], services)):
         assert item > 0
+    publish_search_indexes([moisson, cab, montreal], services, stream=io.StringIO())
     return {"orgs": [moisson, cab, montreal], "services": services, "food": food, "housing": housing}
 
 
@@ -236,10 +239,12 @@ def test_reads_never_scan_and_a_page_costs_one_batch_of_documents(
 ) -> None:
     # WHEN every read route is called
     service = directory["services"][0]
+    api.http.get("/services?region=02&per_page=2")  # loads the region's search index (S3)
     aws_calls.reset()
-    api.http.get("/services?region=02&per_page=2")
-    # THEN a region page is one Query of compact keys and two BatchGetItems (services, then organizations)
-    assert aws_calls.of("dynamodb") == {"Query": 1, "BatchGetItem": 2}
+    api.http.get("/services?region=02&per_page=2&page=2")
+    # THEN a warm page costs two BatchGetItems (services, then organizations) and no index download
+    assert aws_calls.of("dynamodb") == {"BatchGetItem": 2}
+    assert sum(aws_calls.of("s3").values()) <= 1  # at most the manifest's conditional GET
     for path in (
         "/services", f"/services/{service.id}", "/service_at_locations", f"/organizations/{service.organization_id}",
         "/organizations", "/taxonomy_terms", "/services?format=ndjson", f"/services?taxonomy_term_id={directory['food']}",
@@ -279,3 +284,46 @@ def test_a_lookup_still_answers_when_the_bus_is_down(api: Any, directory: dict[s
     response = api.http.get("/services?region=02")
     assert response.status_code == 200
     assert body(response)["total_items"] == 3
+
+
+def test_search_goes_through_the_index_and_ranks_the_food_bank_first(api: Any, directory: dict[str, Any]) -> None:
+    # WHEN a person types everyday words without accents, in English, about a French record
+    page = body(api.http.get("/services?search=food%20bank%20alma&lang=en"))
+    # THEN the food bank comes first, in English
+    assert page["contents"][0]["name"] == "Food bank"
+    for item in page["contents"]:
+        assert_valid("service_list", item)
+
+
+def test_service_at_location_hits_carry_their_distance(api: Any, directory: dict[str, Any]) -> None:
+    page = body(api.http.get("/service_at_locations?lat=48.55&lng=-71.65&radius_km=10&sort=distance"))
+    assert page["total_items"] >= 1
+    assert all(item["distance_m"] <= 10_000 for item in page["contents"])
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "parameter"),
+    [
+        ("radius_km=5", 422, "radius_km"),
+        ("municipality=Atlantis", 422, "municipality"),
+        ("search=%00", 400, "search"),
+        ("search=food&format=ndjson", 400, "format"),
+    ],
+)
+def test_bad_search_input_is_a_clear_4xx(api: Any, directory: dict[str, Any], query: str, status: int,
+                                         parameter: str) -> None:
+    response = api.http.get(f"/services?{query}")
+    assert response.status_code == status
+    assert parameter in [d["parameter"] for d in body(response)["error"]["details"]]
+
+
+def test_a_search_lookup_event_keeps_only_a_scrubbed_term(api: Any, directory: dict[str, Any]) -> None:
+    import boto3
+
+    sqs = boto3.client("sqs")
+    queue_url = sqs.get_queue_url(QueueName="referral211-test-analytics")["QueueUrl"]
+    api.http.get("/services?search=banque%20alimentaire%20418-555-0199%20marie@example.com&region=02")
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    details = [json.loads(m["Body"])["detail"] for m in messages]
+    assert len(details) == 1 and details[0]["searched"] is True
+    assert "555" not in json.dumps(details) and "@" not in json.dumps(details)

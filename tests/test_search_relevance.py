@@ -167,3 +167,16 @@ def test_an_unknown_word_is_never_silently_dropped(engine) -> None:
     result = engine.search(SearchParams.from_query({"search": "banque alimentaire xqzwv"}), "service", 1, 10)
     assert result.total == 0
     assert any(s["type"] == "query" and s["dropped"] == ["xqzwv"] for s in result.suggestions)
+
+
+def test_taxonomy_terms_are_found_by_everyday_words() -> None:
+    from shared.directory import taxonomy
+    from shared.search.engine import search_taxonomy_terms
+
+    def codes(q: str) -> list[str]:
+        return [taxonomy.term(t).code for t in search_taxonomy_terms(q)]  # type: ignore[union-attr]
+
+    assert codes("banque alimentaire")[0] == "FOOD-BANK"
+    assert codes("mon chum")[0] == "VIOLENCE-DOMESTIC"
+    assert codes("HLM")[0] == "HOUSING-SOCIAL"
+    assert codes("cours de francais")[0] == "IMMIGRATION-FRENCH"

@@ -1,9 +1,11 @@
 """iCarol / AIRS XML 3.0 exports (`<Source>` > `<Agency>` > `<Site>` > `<SiteService>`), how most 211 software
 exchanges resources.
 
-Mapping: Agency -> organization; SiteService -> service, grouped by its Key across Sites (a service offered at two
+Mapping: Agency -> organization; SiteService -> service, grouped by its Key across Sites (a service offered
+at two
 sites is one listing with two service_at_locations); Site -> location (PhysicalAddress, SpatialLocation);
-Taxonomy/Code (AIRS codes) -> our categories through `airs_codes`; TimeOpen -> schedules (free text kept as the
+Taxonomy/Code (AIRS codes) -> our categories through `airs_codes`; TimeOpen -> schedules (free text kept as
+the
 schedule's description when it is not a day-and-hours rule); GeographicAreaServed -> service areas.
 Not imported: ResourceInfo contacts (people's names), MailingAddress, and addresses marked Confidential="true"
 (shelters keep theirs private). Inactive: ExcludeFromDirectory="true", or a name/description starting "DEL "
@@ -23,8 +25,15 @@ from shared.batches.problems import Problem, file_problem
 from shared.batches.records import ParsedBatch, SourceRecord
 
 FORMAT = "airs-xml"
-_DAYS = (("Monday", "MO"), ("Tuesday", "TU"), ("Wednesday", "WE"), ("Thursday", "TH"), ("Friday", "FR"),
-         ("Saturday", "SA"), ("Sunday", "SU"))
+_DAYS = (
+    ("Monday", "MO"),
+    ("Tuesday", "TU"),
+    ("Wednesday", "WE"),
+    ("Thursday", "TH"),
+    ("Friday", "FR"),
+    ("Saturday", "SA"),
+    ("Sunday", "SU"),
+)
 _HOURS = re.compile(
     r"(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?\s*(?:-|–|to|à)\s*(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?",
     re.IGNORECASE,
@@ -80,8 +89,12 @@ def _schedules(element: ET.Element | None) -> list[dict[str, Any]]:
         text = _text(element, day)
         for found in _HOURS.finditer(text):
             opens = _hour(found.group(1), found.group(2), found.group(3))
-            closes = _hour(found.group(4), found.group(5), found.group(6) or
-                           ("pm" if found.group(3) and int(found.group(4)) < int(found.group(1)) else None))
+            closes = _hour(
+                found.group(4),
+                found.group(5),
+                found.group(6)
+                or ("pm" if found.group(3) and int(found.group(4)) < int(found.group(1)) else None),
+            )
             by_hours.setdefault((opens, closes), []).append(code)
     schedules: list[dict[str, Any]] = [
         {"freq": "WEEKLY", "byday": ",".join(days), "opens_at": opens, "closes_at": closes}
@@ -102,8 +115,14 @@ def _address(site: ET.Element) -> list[dict[str, Any]]:
     line1, city, postal = _text(physical, "Line1"), _text(physical, "City"), _text(physical, "ZipCode")
     if not (line1 or city or postal):
         return []
-    address = {"address_1": line1, "city": city, "postal_code": postal,
-               "state_province": _text(physical, "State") or "QC", "country": "CA", "address_type": "physical"}
+    address = {
+        "address_1": line1,
+        "city": city,
+        "postal_code": postal,
+        "state_province": _text(physical, "State") or "QC",
+        "country": "CA",
+        "address_type": "physical",
+    }
     line2 = _text(physical, "Line2")
     if line2:
         address["address_2"] = line2
@@ -111,8 +130,9 @@ def _address(site: ET.Element) -> list[dict[str, Any]]:
 
 
 def _inactive(agency: ET.Element, *texts: str) -> bool:
-    return (agency.get("ExcludeFromDirectory", "false").lower() == "true"
-            or any(t.startswith("DEL ") for t in texts))
+    return agency.get("ExcludeFromDirectory", "false").lower() == "true" or any(
+        t.startswith("DEL ") for t in texts
+    )
 
 
 def parse(data: bytes) -> ParsedBatch:
@@ -126,7 +146,9 @@ def parse(data: bytes) -> ParsedBatch:
     except ET.ParseError as error:
         raise file_problem("malformed_file", detail=f"XML: {error}") from error
     if root.tag != "Source":
-        raise file_problem("malformed_file", detail=f"<Source> attendu, <{root.tag}> trouvé / expected <Source>")
+        raise file_problem(
+            "malformed_file", detail=f"<Source> attendu, <{root.tag}> trouvé / expected <Source>"
+        )
     parsed = ParsedBatch(format=FORMAT)
     services: dict[str, SourceRecord] = {}
     unmapped: set[str] = set()
@@ -134,8 +156,9 @@ def parse(data: bytes) -> ParsedBatch:
         agency_key = _text(agency, "Key")
         agency_ref = f"Agency[{agency_key or agency_index}]"
         if not agency_key:
-            parsed.errors.append(Problem(ref=agency_ref, field="Agency/Key", code="missing_field",
-                                         ref_kind="element"))
+            parsed.errors.append(
+                Problem(ref=agency_ref, field="Agency/Key", code="missing_field", ref_kind="element")
+            )
             continue
         agency_name = _text(agency, "Name")
         organization = {
@@ -150,7 +173,10 @@ def parse(data: bytes) -> ParsedBatch:
         for site in agency.findall("Site"):
             site_key = _text(site, "Key")
             site_ref = f"{agency_ref}/Site[{site_key}]"
-            latitude, longitude = _text(site, "SpatialLocation/Latitude"), _text(site, "SpatialLocation/Longitude")
+            latitude, longitude = (
+                _text(site, "SpatialLocation/Latitude"),
+                _text(site, "SpatialLocation/Longitude"),
+            )
             location: dict[str, Any] = {
                 "id": f"site:{site_key}",
                 "location_type": "physical",
@@ -165,8 +191,9 @@ def parse(data: bytes) -> ParsedBatch:
                 key = _text(site_service, "Key")
                 ref = f"{site_ref}/SiteService[{key}]"
                 if not key:
-                    parsed.errors.append(Problem(ref=ref, field="SiteService/Key", code="missing_field",
-                                                 ref_kind="element"))
+                    parsed.errors.append(
+                        Problem(ref=ref, field="SiteService/Key", code="missing_field", ref_kind="element")
+                    )
                     continue
                 sal = {"id": f"siteservice:{key}@site:{site_key}", "location": location}
                 if key in services:
@@ -184,9 +211,13 @@ def parse(data: bytes) -> ParsedBatch:
                         attributes.append({"taxonomy_term_id": term})
                     else:
                         unmapped.add(code)
-                areas = [{"name": _text(area, "City") or _text(area, "County") or _text(area, "State"),
-                          "area_type": "municipality" if _text(area, "City") else None}
-                         for area in site_service.findall("GeographicAreaServed")]
+                areas = [
+                    {
+                        "name": _text(area, "City") or _text(area, "County") or _text(area, "State"),
+                        "area_type": "municipality" if _text(area, "City") else None,
+                    }
+                    for area in site_service.findall("GeographicAreaServed")
+                ]
                 service = {
                     "id": f"siteservice:{key}",
                     "name": name,
@@ -206,6 +237,10 @@ def parse(data: bytes) -> ParsedBatch:
                 }
                 services[key] = SourceRecord(ref=ref, service=service, ref_kind="element")
     parsed.records.extend(services.values())
-    parsed.warnings.extend(Problem(ref="file", field="Taxonomy/Code", code="unmapped_taxonomy_code", value=code,
-                                   ref_kind="element") for code in sorted(unmapped))
+    parsed.warnings.extend(
+        Problem(
+            ref="file", field="Taxonomy/Code", code="unmapped_taxonomy_code", value=code, ref_kind="element"
+        )
+        for code in sorted(unmapped)
+    )
     return parsed

@@ -1,6 +1,7 @@
 """Map what sources call a category to the platform's own open taxonomy (shared/directory/taxonomy.py).
 
-Accepted: our term ids, our codes ("FOOD-BANK"), our names in French or English ("Banques alimentaires"), and AIRS
+Accepted: our term ids, our codes ("FOOD-BANK"), our names in French or English ("Banques alimentaires"), and
+AIRS
 codes (iCarol exports), matched on the longest AIRS code a term declares in `airs_codes` that prefixes the
 incoming code ("BD-1800.2000-180" rolls up to the term carrying "BD-1800.2000").
 """

@@ -1,7 +1,8 @@
 """Diff of a validated batch against the stored directory: what to create, update, leave alone or deactivate.
 
 Listings compare on their content without `last_modified` (a source that re-stamps every record on export must
-not cost a write). Concurrent batches are reconciled field by field (`three_way`): a field only one side changed
+not cost a write). Concurrent batches are reconciled field by field (`three_way`): a field only one side
+changed
 keeps that change; a field both changed takes the later batch's value and is reported as a conflict, while the
 other value stays in the listing's history.
 """
@@ -27,7 +28,9 @@ def changed_fields(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
 
 
-def three_way(base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def three_way(
+    base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
     """Merge our change (base -> ours) into their concurrent version, top-level field by field."""
     merged: dict[str, Any] = {}
     conflicts: list[str] = []
@@ -72,7 +75,9 @@ class OrganizationChange:
     fields: list[str] = field(default_factory=list)
 
 
-def plan_service(service: Service, stored: StoredService | None, ref: str | None, now: datetime) -> ServiceChange:
+def plan_service(
+    service: Service, stored: StoredService | None, ref: str | None, now: datetime
+) -> ServiceChange:
     stamped = service if service.last_modified else service.model_copy(update={"last_modified": now})
     if stored is None:
         return ServiceChange("create", stamped, None, ref)
@@ -82,7 +87,9 @@ def plan_service(service: Service, stored: StoredService | None, ref: str | None
     return ServiceChange("update", stamped, stored, ref, fields)
 
 
-def plan_organization(org: Organization, stored: StoredOrganization | None, now: datetime) -> OrganizationChange:
+def plan_organization(
+    org: Organization, stored: StoredOrganization | None, now: datetime
+) -> OrganizationChange:
     stamped = org if org.last_modified else org.model_copy(update={"last_modified": now})
     if stored is None:
         return OrganizationChange("create", stamped, None)

@@ -1,7 +1,8 @@
 """Duplicates across sources: a listing a batch would create that looks like one the region already has.
 
 Blocking is by name (rapidfuzz on accent-folded, token-sorted "organization + service" and on the service name
-alone, over the region's compact index entries: one Query, no document read), then evidence on the few candidates'
+alone, over the region's compact index entries: one Query, no document read), then evidence on the few
+candidates'
 documents: a phone number in common, a postal code in common, locations within 250 m. A candidate is reported
 when the names are nearly identical (>= 95) or similar (>= 85) with at least one piece of evidence. Reported
 listings are held back; the admin links, merges or keeps both (POST /admin/batches/{id}/duplicates).
@@ -32,8 +33,12 @@ class PossibleDuplicate:
     reasons: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        found: dict[str, Any] = {"service_id": self.incoming_id, "candidate_id": self.candidate_id,
-                                 "score": self.score, "reasons": self.reasons}
+        found: dict[str, Any] = {
+            "service_id": self.incoming_id,
+            "candidate_id": self.candidate_id,
+            "score": self.score,
+            "reasons": self.reasons,
+        }
         if self.ref:
             found["ref"] = self.ref
         return found
@@ -51,12 +56,17 @@ def _phones(service: Service) -> set[str]:
 
 
 def _postal_codes(service: Service) -> set[str]:
-    return {a.postal_code.replace(" ", "") for sal in service.service_at_locations for a in sal.location.addresses}
+    return {
+        a.postal_code.replace(" ", "") for sal in service.service_at_locations for a in sal.location.addresses
+    }
 
 
 def _points(service: Service) -> list[tuple[float, float]]:
-    return [(sal.location.latitude, sal.location.longitude) for sal in service.service_at_locations
-            if sal.location.latitude is not None and sal.location.longitude is not None]
+    return [
+        (sal.location.latitude, sal.location.longitude)
+        for sal in service.service_at_locations
+        if sal.location.latitude is not None and sal.location.longitude is not None
+    ]
 
 
 def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -93,10 +103,14 @@ def find(
     shortlist: dict[str, list[tuple[int, int, bool]]] = {}
     for service, org_name, _ in incoming:
         hits: dict[int, tuple[int, bool]] = {}
-        queries = ((_key(org_name, service.name.pick("fr")), full, True), (_key(service.name.pick("fr")), alone, False))
+        queries = (
+            (_key(org_name, service.name.pick("fr")), full, True),
+            (_key(service.name.pick("fr")), alone, False),
+        )
         for query, choices, whole in queries:
-            for _, score, index in process.extract(query, choices, scorer=fuzz.ratio, processor=None, limit=3,
-                                                   score_cutoff=NAME_WITH_EVIDENCE):
+            for _, score, index in process.extract(
+                query, choices, scorer=fuzz.ratio, processor=None, limit=3, score_cutoff=NAME_WITH_EVIDENCE
+            ):
                 best = hits.get(index, (0, False))
                 hits[index] = (max(best[0], int(score)), best[1] or (whole and score >= NAME_ALONE))
         if hits:

@@ -1,10 +1,13 @@
 """Search freshness: listing events -> one rebuild per changed region (shared/search/indexer.py).
 
 Consumes the EventBridge events the batches publish, delivered through SQS (`SearchRefreshQueue`, rule
-`SearchRefreshRule` in infra/template.yaml) and read in batches. A batch of thousands of listings publishes thousands
-of `ListingChanged` and one `ListingsBatchApplied`: only the latter triggers a rebuild (the batch's own listing
+`SearchRefreshRule` in infra/template.yaml) and read in batches. A batch of thousands of listings publishes
+thousands
+of `ListingChanged` and one `ListingsBatchApplied`: only the latter triggers a rebuild (the batch's own
+listing
 events are skipped), so an import costs one rebuild per region it changed. `ListingChanged` without a batch (a
-restore) rebuilds its region. Delivery is at least once and a rebuild is idempotent (it reads the directory as it
+restore) rebuilds its region. Delivery is at least once and a rebuild is idempotent (it reads the directory
+as it
 is), so a duplicate costs a rebuild and nothing else; regions are coalesced within a delivery.
 """
 
@@ -24,8 +27,12 @@ def regions_of(envelope: dict[str, Any]) -> set[str]:
     detail_type = envelope.get("detail-type")
     detail = envelope.get("detail") or {}
     if detail_type == "ListingsBatchApplied":
-        changed = (detail.get("created", 0) + detail.get("updated", 0) + detail.get("deactivated", 0)
-                   + detail.get("organizations_changed", 0))
+        changed = (
+            detail.get("created", 0)
+            + detail.get("updated", 0)
+            + detail.get("deactivated", 0)
+            + detail.get("organizations_changed", 0)
+        )
         return set(detail.get("regions_changed") or [detail.get("region")]) - {None} if changed else set()
     if detail_type == "ListingChanged":
         if detail.get("batch_id") and detail.get("change") in _BATCH_CHANGES:

@@ -1,8 +1,10 @@
 """HSDS 3.x JSON: an array of full services (organization and service_at_locations nested), or
-`{"organizations": [...], "services": [...]}` (services may also nest in their organization), or an HSDS API page
+`{"organizations": [...], "services": [...]}` (services may also nest in their organization), or an HSDS API
+page
 (`{"contents": [...]}`), so another HSDS system's export imports as it is.
 
-HSDS fields the platform does not keep (contacts, funding, programs, metadata...) are dropped and reported once as
+HSDS fields the platform does not keep (contacts, funding, programs, metadata...) are dropped and reported
+once as
 warnings; contacts in particular carry people's names, which the directory does not store.
 """
 
@@ -21,7 +23,9 @@ from shared.directory.models import LocalizedText, Organization, Service
 FORMAT = "hsds-json"
 
 
-def prune(model: type[BaseModel], data: dict[str, Any], dropped: set[str], prefix: str = "") -> dict[str, Any]:
+def prune(
+    model: type[BaseModel], data: dict[str, Any], dropped: set[str], prefix: str = ""
+) -> dict[str, Any]:
     """Keep only the fields `model` knows (recursively); names of the others go to `dropped`."""
     kept: dict[str, Any] = {}
     for key, value in data.items():
@@ -34,8 +38,9 @@ def prune(model: type[BaseModel], data: dict[str, Any], dropped: set[str], prefi
         if child_model is not None and isinstance(value, dict):
             kept[key] = prune(child_model, value, dropped, f"{prefix}{key}.")
         elif child_model is not None and isinstance(value, list):
-            kept[key] = [prune(child_model, v, dropped, f"{prefix}{key}.") if isinstance(v, dict) else v
-                         for v in value]
+            kept[key] = [
+                prune(child_model, v, dropped, f"{prefix}{key}.") if isinstance(v, dict) else v for v in value
+            ]
         else:
             kept[key] = value
     return kept
@@ -52,7 +57,7 @@ def _nested_model(annotation: Any) -> type[BaseModel] | None:
 
 
 def _attributes(raw: Any) -> list[dict[str, Any]]:
-    """HSDS attributes may nest the taxonomy_term; reduce each to a taxonomy_term_id (resolved in validation)."""
+    """HSDS attributes may nest the taxonomy_term: each becomes a taxonomy_term_id (resolved later)."""
     found = []
     for attribute in raw if isinstance(raw, list) else []:
         if not isinstance(attribute, dict):
@@ -60,13 +65,19 @@ def _attributes(raw: Any) -> list[dict[str, Any]]:
         term = attribute.get("taxonomy_term") if isinstance(attribute.get("taxonomy_term"), dict) else {}
         value = attribute.get("taxonomy_term_id") or term.get("code") or term.get("id") or term.get("name")
         if value:
-            found.append({"id": attribute.get("id"), "taxonomy_term_id": str(value),
-                          "link_type": attribute.get("link_type") or "category"})
+            found.append(
+                {
+                    "id": attribute.get("id"),
+                    "taxonomy_term_id": str(value),
+                    "link_type": attribute.get("link_type") or "category",
+                }
+            )
     return found
 
 
-def service_from_hsds(raw: dict[str, Any], dropped: set[str],
-                      locations: dict[str, dict[str, Any]] | None = None) -> tuple[dict[str, Any], dict | None]:
+def service_from_hsds(
+    raw: dict[str, Any], dropped: set[str], locations: dict[str, dict[str, Any]] | None = None
+) -> tuple[dict[str, Any], dict | None]:
     service = dict(raw)
     organization = service.pop("organization", None)
     service["attributes"] = _attributes(service.get("attributes"))
@@ -74,14 +85,22 @@ def service_from_hsds(raw: dict[str, Any], dropped: set[str],
     for sal in service.get("service_at_locations") or []:
         if isinstance(sal, dict):
             sal = dict(sal)
-            if not isinstance(sal.get("location"), dict) and locations and sal.get("location_id") in locations:
+            if (
+                not isinstance(sal.get("location"), dict)
+                and locations
+                and sal.get("location_id") in locations
+            ):
                 sal["location"] = locations[sal["location_id"]]
             sal.pop("service_id", None)
             sals.append(sal)
     service["service_at_locations"] = sals
     if "status" in service and isinstance(service["status"], str):
         service["status"] = service["status"].strip().lower()
-    org = prune(Organization, organization, dropped, "organization.") if isinstance(organization, dict) else None
+    org = (
+        prune(Organization, organization, dropped, "organization.")
+        if isinstance(organization, dict)
+        else None
+    )
     return prune(Service, service, dropped), org
 
 
@@ -92,7 +111,9 @@ def parse(data: bytes) -> ParsedBatch:
         raise file_problem("malformed_file", detail=f"JSON: {error}") from error
     if isinstance(document, dict) and isinstance(document.get("contents"), list):
         document = document["contents"]
-    elif isinstance(document, dict) and "id" in document and "name" in document and "services" not in document:
+    elif (
+        isinstance(document, dict) and "id" in document and "name" in document and "services" not in document
+    ):
         document = [document]
     parsed = ParsedBatch(format=FORMAT)
     dropped: set[str] = set()
@@ -104,7 +125,9 @@ def parse(data: bytes) -> ParsedBatch:
     elif isinstance(document, dict) and ("services" in document or "organizations" in document):
         services = document.get("services") or []
         organizations = document.get("organizations") or []
-        locations = {str(loc.get("id")): loc for loc in document.get("locations") or [] if isinstance(loc, dict)}
+        locations = {
+            str(loc.get("id")): loc for loc in document.get("locations") or [] if isinstance(loc, dict)
+        }
         prefix = "services"
         if not isinstance(services, list) or not isinstance(organizations, list):
             raise file_problem("malformed_file", detail="services / organizations: arrays expected")
@@ -112,31 +135,45 @@ def parse(data: bytes) -> ParsedBatch:
         raise file_problem(
             "malformed_file",
             detail='tableau de services ou {"organizations": [...], "services": [...]} attendu / '
-                   'an array of services or {"organizations": [...], "services": [...]} expected',
+            'an array of services or {"organizations": [...], "services": [...]} expected',
         )
     for index, raw in enumerate(organizations):
         ref = f"organizations[{index}]"
         if not isinstance(raw, dict):
-            parsed.errors.append(Problem(ref=ref, field="", code="malformed_file", detail="object expected",
-                                         ref_kind="element"))
+            parsed.errors.append(
+                Problem(
+                    ref=ref, field="", code="malformed_file", detail="object expected", ref_kind="element"
+                )
+            )
             continue
         for position, nested in enumerate(raw.get("services") or []):
             if isinstance(nested, dict):
                 nested = {**nested, "organization_id": nested.get("organization_id") or raw.get("id")}
                 service, _ = service_from_hsds(nested, dropped, locations)
-                parsed.records.append(SourceRecord(ref=f"{ref}.services[{position}]", service=service,
-                                                   ref_kind="element"))
-        parsed.organizations.append((ref, prune(Organization, {k: v for k, v in raw.items() if k != "services"},
-                                                dropped, "organization.")))
+                parsed.records.append(
+                    SourceRecord(ref=f"{ref}.services[{position}]", service=service, ref_kind="element")
+                )
+        parsed.organizations.append(
+            (
+                ref,
+                prune(
+                    Organization, {k: v for k, v in raw.items() if k != "services"}, dropped, "organization."
+                ),
+            )
+        )
     for index, raw in enumerate(services):
         ref = f"{prefix}[{index}]"
         if not isinstance(raw, dict):
-            parsed.errors.append(Problem(ref=ref, field="", code="malformed_file", detail="object expected",
-                                         ref_kind="element"))
+            parsed.errors.append(
+                Problem(
+                    ref=ref, field="", code="malformed_file", detail="object expected", ref_kind="element"
+                )
+            )
             continue
         service, organization = service_from_hsds(raw, dropped, locations)
-        parsed.records.append(SourceRecord(ref=ref, service=service, organization=organization,
-                                           ref_kind="element"))
+        parsed.records.append(
+            SourceRecord(ref=ref, service=service, organization=organization, ref_kind="element")
+        )
     parsed.warnings.extend(
         Problem(ref="file", field=name, code="ignored_field", value=name, ref_kind="element")
         for name in sorted(dropped)

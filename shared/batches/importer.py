@@ -1,9 +1,13 @@
-"""A listing batch from request to applied directory: idempotency, parsing, validation, scope, diff, the replace
-guard, duplicates, versioned writes and events. Nothing here knows HTTP or Chalice (functions/admin_batches.py).
+"""A listing batch from request to applied directory: idempotency, parsing, validation, scope, diff, the
+replace
+guard, duplicates, versioned writes and events. Nothing here knows HTTP or Chalice
+(functions/admin_batches.py).
 
-All or nothing where it matters: every check (encoding, syntax, each row, scope, organizations, the replace guard)
+All or nothing where it matters: every check (encoding, syntax, each row, scope, organizations, the replace
+guard)
 runs before the first write, so a rejected batch changes nothing in the directory. Writes are per listing,
-conditional on its version (two admins importing at once reconcile field by field, see diff.three_way); a batch
+conditional on its version (two admins importing at once reconcile field by field, see diff.three_way); a
+batch
 interrupted by an infrastructure failure is `failed` and converges when sent again (unchanged listings cost
 nothing, so the retry only writes what is missing).
 """
@@ -68,8 +72,11 @@ class BatchParams(BaseModel):
     dry_run: bool = False
     confirm_deactivate: int | None = Field(default=None, ge=0)
     language: Lang = Field(default="fr", description="Language of plain-text fields in the file")
-    source: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9._-]{0,39}$",
-                               description="Name of the exporting system; scopes ids derived from its own ids")
+    source: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9._-]{0,39}$",
+        description="Name of the exporting system; scopes ids derived from its own ids",
+    )
     lang: Lang | None = Field(default=None, description="Language of the answer")
 
 
@@ -150,10 +157,17 @@ class Importer:
         self.write_workers = max(1, write_workers)
         self.clock = clock
 
-    # ---- entry points -----------------------------------------------------------------------------------------
+    # ---- entry points
+    # -----------------------------------------------------------------------------------------
 
-    def submit(self, params: BatchParams, body: bytes, content_type: str | None, principal: Principal,
-               idempotency_key: str | None = None) -> Outcome:
+    def submit(
+        self,
+        params: BatchParams,
+        body: bytes,
+        content_type: str | None,
+        principal: Principal,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
         require_role(principal, *ADMIN_ROLES)
         require_regions(principal, [params.region])
         fmt, charset = detect_format(content_type)
@@ -172,8 +186,13 @@ class Importer:
             return self._replay(existing, batch, body, principal)
         return self._run(batch, body, principal)
 
-    def create_upload(self, params: BatchParams, upload: UploadRequest, principal: Principal,
-                      idempotency_key: str | None = None) -> dict[str, Any]:
+    def create_upload(
+        self,
+        params: BatchParams,
+        upload: UploadRequest,
+        principal: Principal,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         """A batch waiting for its file, and a presigned URL to PUT it to; the S3 event starts the import."""
         require_role(principal, *ADMIN_ROLES)
         require_regions(principal, [params.region])
@@ -186,9 +205,16 @@ class Importer:
         existing = self.store.claim(batch)
         current = existing or batch
         url = self.store.bucket.presign_put(current["upload_key"], current["content_type"])
-        return {**public(current), "upload": {"method": "PUT", "url": url, "key": current["upload_key"],
-                                              "headers": {"Content-Type": current["content_type"]},
-                                              "expires_in": 900}}
+        return {
+            **public(current),
+            "upload": {
+                "method": "PUT",
+                "url": url,
+                "key": current["upload_key"],
+                "headers": {"Content-Type": current["content_type"]},
+                "expires_in": 900,
+            },
+        }
 
     def handle_uploaded(self, bucket: str, key: str) -> dict[str, Any] | None:
         """The S3 event of an upload (at least once): import the file of the batch waiting for it."""
@@ -200,31 +226,47 @@ class Importer:
         if batch is None:
             logger.warning("upload without a batch", key=key)
             return None
-        waiting = batch["status"] == "awaiting_upload" or (batch["status"] == "validating" and batch.get("deferred"))
-        if not waiting and not (batch["status"] == "failed" or
-                                (batch["status"] == "validating" and lease_expired(batch))):
+        waiting = batch["status"] == "awaiting_upload" or (
+            batch["status"] == "validating" and batch.get("deferred")
+        )
+        if not waiting and not (
+            batch["status"] == "failed" or (batch["status"] == "validating" and lease_expired(batch))
+        ):
             logger.info("upload already handled", batch_id=batch_id, status=batch["status"])
             return batch
         stored = self.store.bucket.get(key)
         if stored is None:
             return None
         previous_status, previous_updated = batch["status"], batch.get("updated_at") or batch["created_at"]
-        batch.update(status="validating", deferred=False, from_upload=True, bytes=len(stored.body),
-                     content_sha256=hashlib.sha256(stored.body).hexdigest())
+        batch.update(
+            status="validating",
+            deferred=False,
+            from_upload=True,
+            bytes=len(stored.body),
+            content_sha256=hashlib.sha256(stored.body).hexdigest(),
+        )
         batch["updated_at"] = now_iso()
         if not self.store.take_over(batch, previous_status, previous_updated):
             logger.info("upload taken by another invocation", batch_id=batch_id)
             return self.store.get(batch_id)
-        principal = Principal(subject=batch["principal"]["subject"], username=batch["submitted_by"],
-                              roles=frozenset(batch["principal"]["roles"]),
-                              regions=frozenset(batch["principal"]["regions"]))
+        principal = Principal(
+            subject=batch["principal"]["subject"],
+            username=batch["submitted_by"],
+            roles=frozenset(batch["principal"]["roles"]),
+            regions=frozenset(batch["principal"]["regions"]),
+        )
         try:
             return self._run(batch, stored.body, principal).batch
         except DomainError:
             return self.store.get(batch_id)
 
-    def get(self, batch_id: str, principal: Principal, errors_page: int = 1,
-            errors_per_page: int = HTTP_ERRORS_SHOWN) -> dict[str, Any]:
+    def get(
+        self,
+        batch_id: str,
+        principal: Principal,
+        errors_page: int = 1,
+        errors_per_page: int = HTTP_ERRORS_SHOWN,
+    ) -> dict[str, Any]:
         require_role(principal, *ADMIN_ROLES)
         batch = self.store.get(batch_id)
         if batch is None:
@@ -234,9 +276,12 @@ class Importer:
         report = self.store.report(batch)
         if report:
             start = (errors_page - 1) * errors_per_page
-            answer["errors"] = report.get("errors", [])[start:start + errors_per_page]
-            answer["errors_page"] = {"page": errors_page, "per_page": errors_per_page,
-                                     "total": len(report.get("errors", []))}
+            answer["errors"] = report.get("errors", [])[start : start + errors_per_page]
+            answer["errors_page"] = {
+                "page": errors_page,
+                "per_page": errors_per_page,
+                "total": len(report.get("errors", [])),
+            }
             answer["warnings"] = report.get("warnings", [])[:HTTP_ERRORS_SHOWN]
             answer["changes"] = report.get("changes", [])[:HTTP_ERRORS_SHOWN]
             answer["possible_duplicates"] = [
@@ -251,41 +296,87 @@ class Importer:
         require_regions(principal, [region])
         return [public(b) for b in self.store.list_region(region)]
 
-    # ---- one batch ----------------------------------------------------------------------------------------------
+    # ---- one batch
+    # ----------------------------------------------------------------------------------------------
 
-    def _new_batch(self, params: BatchParams, fmt: str, charset: str | None, principal: Principal, sha: str,
-                   idempotency_key: str | None, *, upload: bool = False) -> dict[str, Any]:
+    def _new_batch(
+        self,
+        params: BatchParams,
+        fmt: str,
+        charset: str | None,
+        principal: Principal,
+        sha: str,
+        idempotency_key: str | None,
+        *,
+        upload: bool = False,
+    ) -> dict[str, Any]:
         source = params.source or f"{fmt}:{params.region}"
         if params.dry_run:
             batch_id = str(uuid.uuid4())
         elif idempotency_key:
-            batch_id = str(uuid.uuid5(BATCH_NAMESPACE, f"key|{principal.subject}|{params.region}|{idempotency_key}"))
+            batch_id = str(
+                uuid.uuid5(BATCH_NAMESPACE, f"key|{principal.subject}|{params.region}|{idempotency_key}")
+            )
         elif upload:
             batch_id = str(uuid.uuid4())
         else:
-            batch_id = str(uuid.uuid5(BATCH_NAMESPACE, "|".join([
-                "content", params.region, params.mode, str(params.confirm_deactivate), fmt, params.language,
-                source, sha])))
+            batch_id = str(
+                uuid.uuid5(
+                    BATCH_NAMESPACE,
+                    "|".join(
+                        [
+                            "content",
+                            params.region,
+                            params.mode,
+                            str(params.confirm_deactivate),
+                            fmt,
+                            params.language,
+                            source,
+                            sha,
+                        ]
+                    ),
+                )
+            )
         created = now_iso()
         return {
-            "id": batch_id, "region": params.region, "mode": params.mode, "dry_run": params.dry_run,
-            "confirm_deactivate": params.confirm_deactivate, "format": fmt, "charset": charset,
-            "language": params.language, "source": source, "status": "validating", "created_at": created,
-            "updated_at": created, "submitted_by": principal.username, "content_sha256": sha,
-            "idempotency_key_sha256": hashlib.sha256(idempotency_key.encode()).hexdigest() if idempotency_key
+            "id": batch_id,
+            "region": params.region,
+            "mode": params.mode,
+            "dry_run": params.dry_run,
+            "confirm_deactivate": params.confirm_deactivate,
+            "format": fmt,
+            "charset": charset,
+            "language": params.language,
+            "source": source,
+            "status": "validating",
+            "created_at": created,
+            "updated_at": created,
+            "submitted_by": principal.username,
+            "content_sha256": sha,
+            "idempotency_key_sha256": hashlib.sha256(idempotency_key.encode()).hexdigest()
+            if idempotency_key
             else None,
-            "principal": {"subject": principal.subject, "roles": sorted(principal.roles),
-                          "regions": sorted(principal.regions)},
-            "counts": {}, "error_count": 0, "errors": [], "warning_count": 0, "warnings": [],
+            "principal": {
+                "subject": principal.subject,
+                "roles": sorted(principal.roles),
+                "regions": sorted(principal.regions),
+            },
+            "counts": {},
+            "error_count": 0,
+            "errors": [],
+            "warning_count": 0,
+            "warnings": [],
         }
 
-    def _replay(self, existing: dict[str, Any], batch: dict[str, Any], body: bytes,
-                principal: Principal) -> Outcome:
+    def _replay(
+        self, existing: dict[str, Any], batch: dict[str, Any], body: bytes, principal: Principal
+    ) -> Outcome:
         if existing.get("content_sha256") and existing["content_sha256"] != batch["content_sha256"]:
             raise Conflict(
                 "Cette clé d'idempotence a déjà servi pour un autre fichier.",
                 message_en="This Idempotency-Key was already used for another file.",
-                code="idempotency_key_reused", details={"batch_id": existing["id"]},
+                code="idempotency_key_reused",
+                details={"batch_id": existing["id"]},
             )
         status = existing["status"]
         if status in TERMINAL:
@@ -315,7 +406,9 @@ class Importer:
             )
         if batch.get("rejected_for") == "guard":
             return Conflict(
-                batch["guard"]["message"], message_en=batch["guard"]["message_en"], code="confirmation_required",
+                batch["guard"]["message"],
+                message_en=batch["guard"]["message_en"],
+                code="confirmation_required",
                 details={"batch_id": batch["id"], "status": "rejected", **batch["guard"]["details"]},
             )
         error = rejection(batch, shown)
@@ -332,12 +425,25 @@ class Importer:
             self.store.save(batch)
             raise
 
-    def _reject(self, batch: dict[str, Any], errors: list[Problem], warnings: list[Problem], counts: dict[str, int],
-                reason: str = "validation", guard: dict[str, Any] | None = None) -> DomainError:
+    def _reject(
+        self,
+        batch: dict[str, Any],
+        errors: list[Problem],
+        warnings: list[Problem],
+        counts: dict[str, int],
+        reason: str = "validation",
+        guard: dict[str, Any] | None = None,
+    ) -> DomainError:
         as_json = [e.to_json() for e in errors]
-        batch.update(status="rejected", rejected_for=reason, counts=counts, error_count=len(as_json),
-                     errors=as_json[:INLINE_ERRORS], warning_count=len(warnings),
-                     warnings=[w.to_json() for w in warnings[:INLINE_ERRORS]])
+        batch.update(
+            status="rejected",
+            rejected_for=reason,
+            counts=counts,
+            error_count=len(as_json),
+            errors=as_json[:INLINE_ERRORS],
+            warning_count=len(warnings),
+            warnings=[w.to_json() for w in warnings[:INLINE_ERRORS]],
+        )
         if guard:
             batch["guard"] = guard
         self.store.save(batch, {"errors": as_json, "warnings": [w.to_json() for w in warnings]})
@@ -373,27 +479,47 @@ class Importer:
         if outside:
             raise self._reject(batch, outside, validated.warnings, counts, reason="scope")
         for record, service in services:
-            if service.organization_id not in validated.organizations and service.organization_id not in stored_orgs:
-                validated.errors.append(Problem(ref=record.ref, field=record.source_field("organization_id"),
-                                                code="missing_organization", value=service.organization_id,
-                                                ref_kind=record.ref_kind))
+            if (
+                service.organization_id not in validated.organizations
+                and service.organization_id not in stored_orgs
+            ):
+                validated.errors.append(
+                    Problem(
+                        ref=record.ref,
+                        field=record.source_field("organization_id"),
+                        code="missing_organization",
+                        value=service.organization_id,
+                        ref_kind=record.ref_kind,
+                    )
+                )
                 counts["rejected"] += 1
         if validated.errors:
             raise self._reject(batch, validated.errors, validated.warnings, counts)
 
         timer.lap("read")
-        changes = [diff.plan_service(service, stored.get(service.id), record.ref, now) for record, service in services]
-        org_changes = [diff.plan_organization(org, stored_orgs.get(org_id), now)
-                       for org_id, (_, _, org) in validated.organizations.items()]
+        changes = [
+            diff.plan_service(service, stored.get(service.id), record.ref, now)
+            for record, service in services
+        ]
+        org_changes = [
+            diff.plan_organization(org, stored_orgs.get(org_id), now)
+            for org_id, (_, _, org) in validated.organizations.items()
+        ]
         org_names = {o.id: o.name.pick("fr") for o in (c.organization for c in org_changes)}
         org_names.update({k: v.organization.name.pick("fr") for k, v in stored_orgs.items()})
         creates = [c for c in changes if c.action == "create"]
-        found = duplicates.find(
-            [(c.service, org_names.get(c.service.organization_id, ""), c.ref) for c in creates],
-            [e for e in self.repository.list_entries("SVC", regions=[region]) if e.id not in stored],
-            {e.id: e.sort for e in self.repository.list_entries("ORG", regions=[region])} if creates else {},
-            self.repository.get_services,
-        ) if creates else []
+        found = (
+            duplicates.find(
+                [(c.service, org_names.get(c.service.organization_id, ""), c.ref) for c in creates],
+                [e for e in self.repository.list_entries("SVC", regions=[region]) if e.id not in stored],
+                {e.id: e.sort for e in self.repository.list_entries("ORG", regions=[region])}
+                if creates
+                else {},
+                self.repository.get_services,
+            )
+            if creates
+            else []
+        )
         held = {d.incoming_id for d in found}
         timer.lap("diff_and_duplicates")
         if batch["mode"] == "replace":
@@ -415,20 +541,29 @@ class Importer:
         report: dict[str, Any] = {
             "errors": [],
             "warnings": [w.to_json() for w in validated.warnings],
-            "changes": [c.summary() for c in changes
-                        if c.action != "unchanged" and c.service.id not in held],
+            "changes": [c.summary() for c in changes if c.action != "unchanged" and c.service.id not in held],
             "possible_duplicates": [
-                {**d.to_json(), "status": "pending",
-                 "incoming": incoming_by_id[d.incoming_id].service.model_dump(mode="json", exclude_none=True),
-                 "organization": org_by_id[incoming_by_id[d.incoming_id].service.organization_id].model_dump(
-                     mode="json", exclude_none=True)
-                 if incoming_by_id[d.incoming_id].service.organization_id in org_by_id else None}
+                {
+                    **d.to_json(),
+                    "status": "pending",
+                    "incoming": incoming_by_id[d.incoming_id].service.model_dump(
+                        mode="json", exclude_none=True
+                    ),
+                    "organization": org_by_id[
+                        incoming_by_id[d.incoming_id].service.organization_id
+                    ].model_dump(mode="json", exclude_none=True)
+                    if incoming_by_id[d.incoming_id].service.organization_id in org_by_id
+                    else None,
+                }
                 for d in found
             ],
         }
-        batch.update(counts=counts, warning_count=len(validated.warnings),
-                     warnings=report["warnings"][:INLINE_ERRORS],
-                     possible_duplicates=[d.to_json() for d in found][:INLINE_ERRORS])
+        batch.update(
+            counts=counts,
+            warning_count=len(validated.warnings),
+            warnings=report["warnings"][:INLINE_ERRORS],
+            possible_duplicates=[d.to_json() for d in found][:INLINE_ERRORS],
+        )
         if batch["dry_run"]:
             batch["status"] = "validated"
             self.store.save(batch, report)
@@ -444,8 +579,11 @@ class Importer:
             results = [r for g in groups for r in self._write_group(g, stamp, merged_conflicts)]
         else:
             with ThreadPoolExecutor(max_workers=self.write_workers) as pool:
-                results = [r for rs in pool.map(lambda g: self._write_group(g, stamp, merged_conflicts), groups)
-                           for r in rs]
+                results = [
+                    r
+                    for rs in pool.map(lambda g: self._write_group(g, stamp, merged_conflicts), groups)
+                    for r in rs
+                ]
         applied = [r for r in results if r is not None]
         late_unchanged = len(to_write) - len(applied)
         if late_unchanged:
@@ -470,31 +608,66 @@ class Importer:
         logger.info("batch deferred to the upload function", batch_id=batch["id"])
         return Outcome(batch, 202)
 
-    def _outside_scope(self, parsed: ParsedBatch, validated: ValidatedBatch, services: list[Any],
-                       stored: dict[str, StoredService], stored_orgs: dict[str, StoredOrganization],
-                       principal: Principal, region: str) -> list[Problem]:
+    def _outside_scope(
+        self,
+        parsed: ParsedBatch,
+        validated: ValidatedBatch,
+        services: list[Any],
+        stored: dict[str, StoredService],
+        stored_orgs: dict[str, StoredOrganization],
+        principal: Principal,
+        region: str,
+    ) -> list[Problem]:
         found: list[Problem] = []
         for record in parsed.records:
             wanted = str(record.service.get("region") or region).zfill(2)
             if wanted in REGION_CODES and not principal.can_reach_region(wanted):
-                found.append(Problem(ref=record.ref, field=record.source_field("region"),
-                                     code="region_outside_scope", value=wanted, ref_kind=record.ref_kind))
+                found.append(
+                    Problem(
+                        ref=record.ref,
+                        field=record.source_field("region"),
+                        code="region_outside_scope",
+                        value=wanted,
+                        ref_kind=record.ref_kind,
+                    )
+                )
         for record, service in services:
             owner = stored.get(service.id)
             if owner is not None and not principal.can_reach_region(owner.service.region):
-                found.append(Problem(ref=record.ref, field=record.source_field("id"), code="region_outside_scope",
-                                     value=owner.service.region, ref_kind=record.ref_kind))
+                found.append(
+                    Problem(
+                        ref=record.ref,
+                        field=record.source_field("id"),
+                        code="region_outside_scope",
+                        value=owner.service.region,
+                        ref_kind=record.ref_kind,
+                    )
+                )
         for org_id, (ref, ref_kind, org) in validated.organizations.items():
             owner_org = stored_orgs.get(org_id)
             for wanted in {org.region, owner_org.organization.region if owner_org else org.region}:
                 if not principal.can_reach_region(wanted) and not (
-                        owner_org and diff.content(owner_org.organization) == diff.content(org)):
-                    found.append(Problem(ref=ref, field="organization.region", code="region_outside_scope",
-                                         value=wanted, ref_kind=ref_kind))
+                    owner_org and diff.content(owner_org.organization) == diff.content(org)
+                ):
+                    found.append(
+                        Problem(
+                            ref=ref,
+                            field="organization.region",
+                            code="region_outside_scope",
+                            value=wanted,
+                            ref_kind=ref_kind,
+                        )
+                    )
         return found
 
-    def _deactivations(self, batch: dict[str, Any], incoming: set[str], region: str, now: datetime,
-                       changes: list[diff.ServiceChange]) -> dict[str, Any] | None:
+    def _deactivations(
+        self,
+        batch: dict[str, Any],
+        incoming: set[str],
+        region: str,
+        now: datetime,
+        changes: list[diff.ServiceChange],
+    ) -> dict[str, Any] | None:
         entries = self.repository.list_entries("SVC", regions=[region])
         active = [e for e in entries if e.status in ("active", "temporarily closed")]
         missing = [e.id for e in active if e.id not in incoming]
@@ -503,39 +676,49 @@ class Importer:
         allowed = int(len(active) * REPLACE_GUARD_SHARE)
         if len(missing) > allowed and batch.get("confirm_deactivate") != len(missing):
             share = round(100 * len(missing) / max(1, len(active)))
+            n, total = len(missing), len(active)
             return {
-                "message": f"Ce remplacement désactiverait {len(missing)} fiches sur {len(active)} ({share} %), "
-                           f"plus que 20 % de la région. Pour confirmer, renvoyez la requête avec "
-                           f"confirm_deactivate={len(missing)}.",
-                "message_en": f"This replace would deactivate {len(missing)} of {len(active)} listings ({share}%), "
-                              f"more than 20% of the region. To confirm, send the request again with "
-                              f"confirm_deactivate={len(missing)}.",
-                "details": {"would_deactivate": len(missing), "region_active": len(active),
-                            "threshold_share": REPLACE_GUARD_SHARE, "confirm_with": len(missing),
-                            "confirm_given": batch.get("confirm_deactivate")},
+                "message": f"Ce remplacement désactiverait {n} fiches sur {total} ({share} %), plus que 20 % "
+                f"de la région. Pour confirmer, renvoyez la requête avec confirm_deactivate={n}.",
+                "message_en": f"This replace would deactivate {n} of {total} listings ({share}%), more than "
+                f"20% of the region. To confirm, send the request again with confirm_deactivate={n}.",
+                "details": {
+                    "would_deactivate": len(missing),
+                    "region_active": len(active),
+                    "threshold_share": REPLACE_GUARD_SHARE,
+                    "confirm_with": len(missing),
+                    "confirm_given": batch.get("confirm_deactivate"),
+                },
             }
         stored = self.repository.get_stored_services(missing)
         changes.extend(diff.deactivation(stored[i], now) for i in missing if i in stored)
         return None
 
-    # ---- writes -------------------------------------------------------------------------------------------------
+    # ---- writes
+    # -------------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _stamper(batch: dict[str, Any] | None, principal: Principal, now: datetime,
-                 note: str | None = None) -> Callable[[int], VersionStamp]:
+    def _stamper(
+        batch: dict[str, Any] | None, principal: Principal, now: datetime, note: str | None = None
+    ) -> Callable[[int], VersionStamp]:
         at = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        return lambda version: VersionStamp(version=version, by=principal.username, at=at,
-                                            batch_id=batch["id"] if batch else None, note=note)
+        return lambda version: VersionStamp(
+            version=version, by=principal.username, at=at, batch_id=batch["id"] if batch else None, note=note
+        )
 
-    def _write_organizations(self, changes: list[diff.OrganizationChange],
-                             stamp: Callable[[int], VersionStamp]) -> None:
-        """Organizations in transactions of up to 100 actions; a group that meets a concurrent change is written
+    def _write_organizations(
+        self, changes: list[diff.OrganizationChange], stamp: Callable[[int], VersionStamp]
+    ) -> None:
+        """Organizations in transactions of up to 100 actions; a group that meets a concurrent change is
+        written
         one organization at a time."""
         groups: list[list[tuple[diff.OrganizationChange, list[dict[str, Any]]]]] = [[]]
         size = 0
         for change in changes:
             version = (change.previous.stamp.version if change.previous else 0) + 1
-            actions = self.repository.organization_write_actions(change.organization, stamp(version), change.previous)
+            actions = self.repository.organization_write_actions(
+                change.organization, stamp(version), change.previous
+            )
             if size + len(actions) > TRANSACTION_ACTIONS and groups[-1]:
                 groups.append([])
                 size = 0
@@ -548,21 +731,28 @@ class Importer:
                 for change, _ in group:
                     self._write_organization(change, stamp)
 
-    def _write_organization(self, change: diff.OrganizationChange, stamp: Callable[[int], VersionStamp]) -> None:
+    def _write_organization(
+        self, change: diff.OrganizationChange, stamp: Callable[[int], VersionStamp]
+    ) -> None:
         previous = change.previous
         for _ in range(CONFLICT_RETRIES):
             try:
                 self.repository.write_organization_version(
-                    change.organization, stamp((previous.stamp.version if previous else 0) + 1), previous)
+                    change.organization, stamp((previous.stamp.version if previous else 0) + 1), previous
+                )
                 return
             except Conflict:
                 previous = self.repository.get_stored_organizations([change.organization.id]).get(
-                    change.organization.id)
-        raise Conflict("Organisme modifié sans cesse pendant l'import.", message_en="Organization kept changing.")
+                    change.organization.id
+                )
+        raise Conflict(
+            "Organisme modifié sans cesse pendant l'import.", message_en="Organization kept changing."
+        )
 
-    def _groups(self, changes: list[diff.ServiceChange], stamp: Callable[[int], VersionStamp]
-                ) -> list[list[tuple[diff.ServiceChange, list[dict[str, Any]]]]]:
-        """Listings packed into transactions of at most 100 actions (fewer round trips; each stays conditional)."""
+    def _groups(
+        self, changes: list[diff.ServiceChange], stamp: Callable[[int], VersionStamp]
+    ) -> list[list[tuple[diff.ServiceChange, list[dict[str, Any]]]]]:
+        """Listings packed into transactions of at most 100 actions (each listing stays conditional)."""
         groups: list[list[tuple[diff.ServiceChange, list[dict[str, Any]]]]] = [[]]
         size = 0
         for change in changes:
@@ -575,19 +765,28 @@ class Importer:
             size += len(actions)
         return [g for g in groups if g]
 
-    def _write_group(self, group: list[tuple[diff.ServiceChange, list[dict[str, Any]]]],
-                     stamp: Callable[[int], VersionStamp], merged_conflicts: list[dict[str, Any]]
-                     ) -> list[tuple[diff.ServiceChange, int] | None]:
-        """One transaction for the group; if any listing moved meanwhile, each is written on its own (merging)."""
+    def _write_group(
+        self,
+        group: list[tuple[diff.ServiceChange, list[dict[str, Any]]]],
+        stamp: Callable[[int], VersionStamp],
+        merged_conflicts: list[dict[str, Any]],
+    ) -> list[tuple[diff.ServiceChange, int] | None]:
+        """One transaction for the group; if a listing moved meanwhile, each is written on its own."""
         try:
             self.repository.write_service_versions([actions for _, actions in group])
         except Conflict:
             return [self._write_service(change, stamp, merged_conflicts) for change, _ in group]
-        return [(change, (change.previous.stamp.version if change.previous else 0) + 1) for change, _ in group]
+        return [
+            (change, (change.previous.stamp.version if change.previous else 0) + 1) for change, _ in group
+        ]
 
-    def _write_service(self, change: diff.ServiceChange, stamp: Callable[[int], VersionStamp],
-                       merged_conflicts: list[dict[str, Any]]) -> tuple[diff.ServiceChange, int] | None:
-        """Write one listing; on a concurrent change, merge ours into theirs and retry. None: nothing to write."""
+    def _write_service(
+        self,
+        change: diff.ServiceChange,
+        stamp: Callable[[int], VersionStamp],
+        merged_conflicts: list[dict[str, Any]],
+    ) -> tuple[diff.ServiceChange, int] | None:
+        """Write one listing; on a concurrent change merge ours into theirs and retry (None: nothing left)."""
         desired, previous = change.service, change.previous
         base = diff.content(previous.service) if previous else {}
         for _ in range(CONFLICT_RETRIES):
@@ -595,7 +794,8 @@ class Importer:
             try:
                 self.repository.write_service_version(desired, stamp(version), previous)
                 return change if desired is change.service else diff.ServiceChange(
-                    change.action, desired, previous, change.ref, change.fields), version
+                    change.action, desired, previous, change.ref, change.fields
+                ), version
             except Conflict:
                 current = self.repository.get_stored_service(desired.id)
                 if current is None:
@@ -607,36 +807,60 @@ class Importer:
                 merged["last_modified"] = desired.last_modified.isoformat() if desired.last_modified else None
                 desired = Service.model_validate({k: v for k, v in merged.items() if v is not None})
                 if conflicts:
-                    merged_conflicts.append({"service_id": desired.id, "fields": conflicts,
-                                             "other_version": current.stamp.version,
-                                             "other_batch_id": current.stamp.batch_id})
+                    merged_conflicts.append(
+                        {
+                            "service_id": desired.id,
+                            "fields": conflicts,
+                            "other_version": current.stamp.version,
+                            "other_batch_id": current.stamp.batch_id,
+                        }
+                    )
                 previous, base = current, theirs
-        raise Conflict("Fiche modifiée sans cesse pendant l'import.", message_en="Listing kept changing.",
-                       details={"service_id": change.service.id})
+        raise Conflict(
+            "Fiche modifiée sans cesse pendant l'import.",
+            message_en="Listing kept changing.",
+            details={"service_id": change.service.id},
+        )
 
-    def _publish(self, batch: dict[str, Any], applied: list[tuple[diff.ServiceChange, int]],
-                 counts: dict[str, int]) -> None:
+    def _publish(
+        self, batch: dict[str, Any], applied: list[tuple[diff.ServiceChange, int]], counts: dict[str, int]
+    ) -> None:
         kinds = {"create": "created", "update": "updated", "deactivate": "deactivated"}
         events: list[EventDetail] = [
-            ListingChanged(service_id=c.service.id, organization_id=c.service.organization_id,
-                           region=c.service.region, version=version, change=kinds[c.action],  # type: ignore[arg-type]
-                           status=c.service.status, batch_id=batch["id"])
+            ListingChanged(
+                service_id=c.service.id,
+                organization_id=c.service.organization_id,
+                region=c.service.region,
+                version=version,
+                change=kinds[c.action],  # type: ignore[arg-type]
+                status=c.service.status,
+                batch_id=batch["id"],
+            )
             for c, version in applied
         ]
-        events.append(ListingsBatchApplied(
-            batch_id=batch["id"], region=batch["region"], mode=batch["mode"], format=batch["format"],
-            regions_changed=sorted({c.service.region for c, _ in applied}),
-            created=counts["created"], updated=counts["updated"], unchanged=counts["unchanged"],
-            deactivated=counts["deactivated"],
-            organizations_changed=counts["organizations_created"] + counts["organizations_updated"]))
+        events.append(
+            ListingsBatchApplied(
+                batch_id=batch["id"],
+                region=batch["region"],
+                mode=batch["mode"],
+                format=batch["format"],
+                regions_changed=sorted({c.service.region for c, _ in applied}),
+                created=counts["created"],
+                updated=counts["updated"],
+                unchanged=counts["unchanged"],
+                deactivated=counts["deactivated"],
+                organizations_changed=counts["organizations_created"] + counts["organizations_updated"],
+            )
+        )
         # PutEvents takes 10 entries: thousands of listings are hundreds of calls, sent from a few threads.
-        slices = [events[i:i + PUBLISH_SLICE] for i in range(0, len(events), PUBLISH_SLICE)]
+        slices = [events[i : i + PUBLISH_SLICE] for i in range(0, len(events), PUBLISH_SLICE)]
         with ThreadPoolExecutor(max_workers=min(PUBLISH_WORKERS, len(slices))) as pool:
             outcomes = list(pool.map(self.publisher.publish, slices))
         batch["events_published"] = sum(o.published for o in outcomes)
         batch["events_not_published"] = sum(o.failed for o in outcomes)
 
-    # ---- after the batch: duplicates, history, restore ----------------------------------------------------------
+    # ---- after the batch: duplicates, history, restore
+    # ----------------------------------------------------------
 
     def resolve_duplicates(self, batch_id: str, decisions: Decisions, principal: Principal) -> dict[str, Any]:
         require_role(principal, *ADMIN_ROLES)
@@ -645,15 +869,22 @@ class Importer:
             raise NotFound("Lot introuvable.", message_en="Batch not found.", details={"batch_id": batch_id})
         require_regions(principal, [batch["region"]])
         if batch["status"] != "applied":
-            raise Conflict("Seul un lot appliqué a des doublons à trancher.",
-                           message_en="Only an applied batch has duplicates to decide.",
-                           details={"status": batch["status"]})
+            raise Conflict(
+                "Seul un lot appliqué a des doublons à trancher.",
+                message_en="Only an applied batch has duplicates to decide.",
+                details={"status": batch["status"]},
+            )
         report = self.store.report(batch)
-        pending = {d["service_id"]: d for d in report.get("possible_duplicates", []) if d["status"] == "pending"}
+        pending = {
+            d["service_id"]: d for d in report.get("possible_duplicates", []) if d["status"] == "pending"
+        }
         unknown = [d.service_id for d in decisions.decisions if d.service_id not in pending]
         if unknown:
-            raise NotFound("Aucun doublon en attente pour ces fiches.",
-                           message_en="No pending duplicate for these listings.", details={"service_ids": unknown})
+            raise NotFound(
+                "Aucun doublon en attente pour ces fiches.",
+                message_en="No pending duplicate for these listings.",
+                details={"service_ids": unknown},
+            )
         now = self.clock()
         applied: list[tuple[diff.ServiceChange, int]] = []
         events: list[EventDetail] = []
@@ -674,34 +905,68 @@ class Importer:
             else:
                 current = self.repository.get_stored_service(entry["candidate_id"])
                 if current is None:
-                    raise NotFound("La fiche candidate n'existe plus.", message_en="The candidate no longer exists.")
+                    raise NotFound(
+                        "La fiche candidate n'existe plus.", message_en="The candidate no longer exists."
+                    )
                 require_regions(principal, [current.service.region])
                 merged = merge_into(current.service, incoming, now)
                 version = current.stamp.version + 1
                 self.repository.write_service_version(
-                    merged, stamp(version), current,
-                    extra_puts=[self.repository.alias_item(incoming.id, current.service.id, stamp(version))])
-                events.append(ListingChanged(service_id=merged.id, organization_id=merged.organization_id,
-                                             region=merged.region, version=version, change="merged",
-                                             status=merged.status, batch_id=batch_id))
+                    merged,
+                    stamp(version),
+                    current,
+                    extra_puts=[self.repository.alias_item(incoming.id, current.service.id, stamp(version))],
+                )
+                events.append(
+                    ListingChanged(
+                        service_id=merged.id,
+                        organization_id=merged.organization_id,
+                        region=merged.region,
+                        version=version,
+                        change="merged",
+                        status=merged.status,
+                        batch_id=batch_id,
+                    )
+                )
             entry["status"] = decision.action
         for change, version in applied:
-            events.append(ListingChanged(service_id=change.service.id, organization_id=change.service.organization_id,
-                                         region=change.service.region, version=version, change="created",
-                                         status=change.service.status, batch_id=batch_id))
+            events.append(
+                ListingChanged(
+                    service_id=change.service.id,
+                    organization_id=change.service.organization_id,
+                    region=change.service.region,
+                    version=version,
+                    change="created",
+                    status=change.service.status,
+                    batch_id=batch_id,
+                )
+            )
         batch["counts"]["possible_duplicates"] = sum(
-            1 for d in report["possible_duplicates"] if d["status"] == "pending")
+            1 for d in report["possible_duplicates"] if d["status"] == "pending"
+        )
         batch["counts"]["created"] = batch["counts"].get("created", 0) + len(applied)
-        batch["possible_duplicates"] = [{k: v for k, v in d.items() if k not in ("incoming", "organization")}
-                                        for d in report["possible_duplicates"]][:INLINE_ERRORS]
+        batch["possible_duplicates"] = [
+            {k: v for k, v in d.items() if k not in ("incoming", "organization")}
+            for d in report["possible_duplicates"]
+        ][:INLINE_ERRORS]
         self.store.save(batch, report)
         merged_count = sum(1 for e in events if isinstance(e, ListingChanged) and e.change == "merged")
         if events:
-            # Tells search the batch changed its region again (its listing events alone do not trigger a rebuild).
-            events.append(ListingsBatchApplied(
-                batch_id=batch_id, region=batch["region"], mode=batch["mode"], format=batch["format"],
-                regions_changed=sorted({e.region for e in events if isinstance(e, ListingChanged)}),
-                created=len(applied), updated=merged_count, unchanged=0, deactivated=0))
+            # Tells search the batch changed its region again (its listing events alone do not trigger a
+            # rebuild).
+            events.append(
+                ListingsBatchApplied(
+                    batch_id=batch_id,
+                    region=batch["region"],
+                    mode=batch["mode"],
+                    format=batch["format"],
+                    regions_changed=sorted({e.region for e in events if isinstance(e, ListingChanged)}),
+                    created=len(applied),
+                    updated=merged_count,
+                    unchanged=0,
+                    deactivated=0,
+                )
+            )
             self.publisher.publish(events)
         return self.get(batch_id, principal)
 
@@ -713,9 +978,16 @@ class Importer:
             "service_id": service_id,
             "current_version": current.stamp.version,
             "versions": [
-                {"version": v.stamp.version, "changed_at": v.stamp.at or None, "changed_by": v.stamp.by or None,
-                 "batch_id": v.stamp.batch_id, "note": v.stamp.note, "status": v.service.status,
-                 "current": v is current, "listing": v.service.model_dump(mode="json", exclude_none=True)}
+                {
+                    "version": v.stamp.version,
+                    "changed_at": v.stamp.at or None,
+                    "changed_by": v.stamp.by or None,
+                    "batch_id": v.stamp.batch_id,
+                    "note": v.stamp.note,
+                    "status": v.service.status,
+                    "current": v is current,
+                    "listing": v.service.model_dump(mode="json", exclude_none=True),
+                }
                 for v in versions
             ],
         }
@@ -724,29 +996,51 @@ class Importer:
         require_role(principal, *ADMIN_ROLES)
         current = self._current(service_id, principal)
         if request.version == current.stamp.version:
-            raise Conflict("C'est déjà la version courante.", message_en="That is already the current version.",
-                           code="already_current", details={"version": request.version})
+            raise Conflict(
+                "C'est déjà la version courante.",
+                message_en="That is already the current version.",
+                code="already_current",
+                details={"version": request.version},
+            )
         target = self.repository.service_version(service_id, request.version)
         if target is None:
-            raise NotFound("Version introuvable.", message_en="Version not found.",
-                           details={"service_id": service_id, "version": request.version})
+            raise NotFound(
+                "Version introuvable.",
+                message_en="Version not found.",
+                details={"service_id": service_id, "version": request.version},
+            )
         require_regions(principal, [target.service.region])
         now = self.clock()
         restored = target.service.model_copy(update={"last_modified": now})
         version = current.stamp.version + 1
         stamp = self._stamper(None, principal, now, note=f"restore of version {request.version}")
         self.repository.write_service_version(restored, stamp(version), current)
-        self.publisher.publish([ListingChanged(
-            service_id=service_id, organization_id=restored.organization_id, region=restored.region,
-            version=version, change="restored", status=restored.status)])
+        self.publisher.publish(
+            [
+                ListingChanged(
+                    service_id=service_id,
+                    organization_id=restored.organization_id,
+                    region=restored.region,
+                    version=version,
+                    change="restored",
+                    status=restored.status,
+                )
+            ]
+        )
         logger.info("listing restored", service_id=service_id, version=version, restored_from=request.version)
-        return {"service_id": service_id, "version": version, "restored_from": request.version,
-                "listing": restored.model_dump(mode="json", exclude_none=True)}
+        return {
+            "service_id": service_id,
+            "version": version,
+            "restored_from": request.version,
+            "listing": restored.model_dump(mode="json", exclude_none=True),
+        }
 
     def _current(self, service_id: str, principal: Principal) -> StoredService:
         current = self.repository.get_stored_service(service_id)
         if current is None:
-            raise NotFound("Fiche introuvable.", message_en="Listing not found.", details={"service_id": service_id})
+            raise NotFound(
+                "Fiche introuvable.", message_en="Listing not found.", details={"service_id": service_id}
+            )
         require_regions(principal, [current.service.region])
         return current
 
@@ -773,7 +1067,9 @@ def merge_into(existing: Service, incoming: Service, now: datetime) -> Service:
     try:
         return Service.model_validate(merged)
     except ValidationError as error:  # cannot happen with two valid listings; said plainly if it does
-        raise Conflict("Fusion impossible.", message_en="Merge impossible.", details={"reason": str(error)}) from error
+        raise Conflict(
+            "Fusion impossible.", message_en="Merge impossible.", details={"reason": str(error)}
+        ) from error
 
 
 def public(batch: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """What can be wrong in a batch, said in French and English, and where (row, element or file).
 
-Every problem carries a stable `code` (documented in docs/BATCHES.md), the `field` in the source's own terms (a CSV
-column, an HSDS path, an XML element) and bilingual messages. Errors reject the whole batch; warnings are reported
+Every problem carries a stable `code` (documented in docs/BATCHES.md), the `field` in the source's own terms
+(a CSV
+column, an HSDS path, an XML element) and bilingual messages. Errors reject the whole batch; warnings are
+reported
 and do not.
 """
 
@@ -15,7 +17,10 @@ from shared.errors import ValidationFailed
 # code -> (French, English). `{value}` and `{detail}` are filled in when known.
 MESSAGES: dict[str, tuple[str, str]] = {
     "missing_field": ("Champ obligatoire manquant.", "Required field is missing."),
-    "invalid_uuid": ("Identifiant invalide : un UUID est attendu.", "Invalid identifier: a UUID is expected."),
+    "invalid_uuid": (
+        "Identifiant invalide : un UUID est attendu.",
+        "Invalid identifier: a UUID is expected.",
+    ),
     "invalid_postal_code": (
         "Code postal invalide (« {value} ») : format attendu G8B 3L2.",
         "Invalid postal code ('{value}'): expected format G8B 3L2.",
@@ -94,7 +99,7 @@ MAX_ERRORS = 10_000
 
 @dataclass(frozen=True)
 class Problem:
-    """One error or warning. `ref` is a row number (CSV, JSON array position) or an element path (XML, tables)."""
+    """One error or warning. `ref`: a row number (CSV) or an element path (JSON, XML, tables)."""
 
     ref: str
     field: str
@@ -124,13 +129,21 @@ class BatchRejected(Exception):
 
 
 def file_problem(code: str, detail: str = "", value: str = "") -> BatchRejected:
-    return BatchRejected(Problem(ref="file", field="", code=code, detail=detail, value=value, ref_kind="element"))
+    return BatchRejected(
+        Problem(ref="file", field="", code=code, detail=detail, value=value, ref_kind="element")
+    )
 
 
 def rejection(batch: dict[str, Any], errors: list[dict[str, Any]]) -> ValidationFailed:
+    rejected = batch["counts"].get("rejected", 0)
     return ValidationFailed(
-        f"Lot refusé : {batch['counts'].get('rejected', 0)} fiche(s) en erreur, rien n'a été modifié.",
-        message_en=f"Batch rejected: {batch['counts'].get('rejected', 0)} listing(s) in error, nothing was changed.",
-        details={"batch_id": batch["id"], "status": batch["status"], "counts": batch["counts"],
-                 "error_count": batch.get("error_count", len(errors)), "errors": errors},
+        f"Lot refusé : {rejected} fiche(s) en erreur, rien n'a été modifié.",
+        message_en=f"Batch rejected: {rejected} listing(s) in error, nothing was changed.",
+        details={
+            "batch_id": batch["id"],
+            "status": batch["status"],
+            "counts": batch["counts"],
+            "error_count": batch.get("error_count", len(errors)),
+            "errors": errors,
+        },
     )

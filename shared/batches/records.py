@@ -1,8 +1,10 @@
 """What every parser produces: HSDS-shaped dictionaries with where they came from, before validation.
 
-Stable ids: a record whose source id is not a UUID (iCarol keys, CSV identifiers, HSDS exports with integer ids)
+Stable ids: a record whose source id is not a UUID (iCarol keys, CSV identifiers, HSDS exports with integer
+ids)
 gets `uuid5(BATCH_NAMESPACE, "{source}|{kind}|{source id}")`, so re-importing the same export updates the same
-listings instead of duplicating them. Nested objects without a usable id get one derived from their parent's id,
+listings instead of duplicating them. Nested objects without a usable id get one derived from their parent's
+id,
 their kind and their position, which is just as stable for the same export.
 """
 
@@ -45,7 +47,8 @@ class SourceRecord:
     service: dict[str, Any]
     organization: dict[str, Any] | None = None
     ref_kind: str = "row"
-    # Maps an HSDS path ("service_at_locations.0.location.addresses.0.postal_code") to the source's field name.
+    # Maps an HSDS path ("service_at_locations.0.location.addresses.0.postal_code") to the source's field
+    # name.
     field_name: Callable[[str], str] | None = None
 
     def source_field(self, path: str) -> str:
@@ -85,9 +88,11 @@ def assign_nested_ids(node: dict[str, Any], *, source: str, owner: str) -> None:
             if not isinstance(child, dict):
                 continue
             given = child.get("id")
-            child["id"] = ensure_id(
-                given, source=source, kind=kind, fallback=f"{owner}/{kind}/{position}"
-            ) if not is_uuid(given) else str(given).lower()
+            child["id"] = (
+                ensure_id(given, source=source, kind=kind, fallback=f"{owner}/{kind}/{position}")
+                if not is_uuid(given)
+                else str(given).lower()
+            )
             if kind == "service_at_location":
                 location = child.get("location")
                 if isinstance(location, dict):

@@ -1,11 +1,14 @@
 """Batch records (DynamoDB table `referral211-<stage>-batches`) and full reports (S3, batches bucket).
 
-| item  | PK          | SK      | GSI1PK / GSI1SK                       | serves                                   |
+| item  | PK          | SK      | GSI1PK / GSI1SK                       | serves
+     |
 |-------|-------------|---------|---------------------------------------|------------------------------------------|
-| batch | BATCH#{id}  | BATCH   | BATCH#R#{region} / {created_at}#{id}  | GET /admin/batches/{id}; a region's list |
+| batch | BATCH#{id}  | BATCH   | BATCH#R#{region} / {created_at}#{id}  | GET /admin/batches/{id}; a region's
+list |
 
 The record holds status, counts, who, the content hash (idempotency), the first errors and, for uploads, the
-requester's scope; the full report (every error and warning, the diff, the possible duplicates with the incoming
+requester's scope; the full report (every error and warning, the diff, the possible duplicates with the
+incoming
 listings held back) is `reports/{id}.json` in the batches bucket. A batch id is claimed with a conditional put
 (`attribute_not_exists`), which is what makes the same request twice give the same batch.
 """
@@ -72,9 +75,19 @@ class BatchStore:
     def claim(self, batch: dict[str, Any]) -> dict[str, Any] | None:
         """Create the record if the id is free; otherwise return the existing record (nothing written)."""
         try:
-            self.table.write_all(puts=[], deletes=[], conditions=[{"Put": {
-                "TableName": self.table_name, "Item": self._item(batch),
-                "ConditionExpression": "attribute_not_exists(PK)"}}])
+            self.table.write_all(
+                puts=[],
+                deletes=[],
+                conditions=[
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": self._item(batch),
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    }
+                ],
+            )
             return None
         except Conflict:
             return self.get(batch["id"])
@@ -82,21 +95,35 @@ class BatchStore:
     def take_over(self, batch: dict[str, Any], previous_status: str, previous_updated: str) -> bool:
         """Restart a failed or abandoned batch, only if nobody else did in the meantime."""
         try:
-            self.table.write_all(puts=[], deletes=[], conditions=[{"Put": {
-                "TableName": self.table_name, "Item": self._item(batch),
-                "ConditionExpression": "#s = :s AND updated = :u",
-                "ExpressionAttributeNames": {"#s": "status"},
-                "ExpressionAttributeValues": {":s": {"S": previous_status}, ":u": {"S": previous_updated}}}}])
+            self.table.write_all(
+                puts=[],
+                deletes=[],
+                conditions=[
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": self._item(batch),
+                            "ConditionExpression": "#s = :s AND updated = :u",
+                            "ExpressionAttributeNames": {"#s": "status"},
+                            "ExpressionAttributeValues": {
+                                ":s": {"S": previous_status},
+                                ":u": {"S": previous_updated},
+                            },
+                        }
+                    }
+                ],
+            )
             return True
         except Conflict:
             return False
 
     def save(self, batch: dict[str, Any], report: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Write the record (and the full report to S3 first, so a record never points at a missing report)."""
+        """Write the record, and first the full report to S3 (a record never points at a missing one)."""
         batch["updated_at"] = now_iso()
         if report is not None:
-            self.bucket.put(self.report_key(batch["id"]), orjson.dumps(report),
-                            content_type="application/json")
+            self.bucket.put(
+                self.report_key(batch["id"]), orjson.dumps(report), content_type="application/json"
+            )
             batch["report_key"] = self.report_key(batch["id"])
         self.table.put_items([self._item(batch)])
         return batch

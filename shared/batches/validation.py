@@ -1,8 +1,12 @@
-"""Row-by-row validation: every record of every format goes through the same rules and the same pydantic models.
+"""Row-by-row validation: every record of every format goes through the same rules and the same pydantic
+models.
 
-Rules beyond the storage models: UUIDs or stable ids, Québec postal codes (G, H, J), coordinates inside Québec,
-North American phone numbers (normalised to "418 555-0142"), e-mail addresses, schedules whose hours are in order,
-known categories, unique ids within the batch, and listings small enough to be written atomically. All problems
+Rules beyond the storage models: UUIDs or stable ids, Québec postal codes (G, H, J), coordinates inside
+Québec,
+North American phone numbers (normalised to "418 555-0142"), e-mail addresses, schedules whose hours are in
+order,
+known categories, unique ids within the batch, and listings small enough to be written atomically. All
+problems
 are collected (never only the first); any error rejects the whole batch.
 """
 
@@ -29,7 +33,9 @@ LON_RANGE = (-79.80, -57.05)
 MAX_DERIVED_ITEMS = 45
 
 _POSTAL = re.compile(r"^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\d[ABCEGHJ-NPRSTV-Z]\d$")
-_EXTENSION = re.compile(r"\s*(?:,|;)?\s*(?:poste|post\.|p\.|ext\.?|extension|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
+_EXTENSION = re.compile(
+    r"\s*(?:,|;)?\s*(?:poste|post\.|p\.|ext\.?|extension|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE
+)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _BYDAY = re.compile(r"^(?:[+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
 
@@ -47,7 +53,8 @@ class ValidatedBatch:
         return {s.region for _, s in self.services} | {o.region for _, _, o in self.organizations.values()}
 
 
-# ---- normalisers (also used by parsers) ----------------------------------------------------------------------------
+# ---- normalisers (also used by parsers)
+# ----------------------------------------------------------------------------
 
 
 def normalise_phone(raw: str) -> tuple[str, int | None] | None:
@@ -77,7 +84,8 @@ def in_quebec(latitude: float, longitude: float) -> bool:
     return LAT_RANGE[0] <= latitude <= LAT_RANGE[1] and LON_RANGE[0] <= longitude <= LON_RANGE[1]
 
 
-# ---- localisation: plain strings become {"fr": ...} or {"en": ...} -------------------------------------------------
+# ---- localisation: plain strings become {"fr": ...} or {"en": ...}
+# -------------------------------------------------
 
 
 def _model_args(annotation: Any) -> tuple[Any, ...]:
@@ -107,7 +115,11 @@ def localise(model: type[BaseModel], data: dict[str, Any], lang: Lang) -> None:
         for arg in args:
             inner = _model_args(arg) if typing.get_origin(arg) is list else (arg,)
             for candidate in inner:
-                if isinstance(candidate, type) and issubclass(candidate, BaseModel) and candidate is not LocalizedText:
+                if (
+                    isinstance(candidate, type)
+                    and issubclass(candidate, BaseModel)
+                    and candidate is not LocalizedText
+                ):
                     if isinstance(value, dict):
                         localise(candidate, value, lang)
                     elif isinstance(value, list):
@@ -116,7 +128,8 @@ def localise(model: type[BaseModel], data: dict[str, Any], lang: Lang) -> None:
                                 localise(candidate, child, lang)
 
 
-# ---- the rules -------------------------------------------------------------------------------------------------------
+# ---- the rules
+# -------------------------------------------------------------------------------------------------------
 
 
 class _Checker:
@@ -151,8 +164,7 @@ class _Checker:
                     schedule[key] = f"{int(hours):02d}:{minutes}"
             opens, closes = schedule.get("opens_at"), schedule.get("closes_at")
             if isinstance(opens, str) and isinstance(closes, str) and closes != "00:00" and opens >= closes:
-                self.add(f"{here}.closes_at", "invalid_schedule", f"{opens}-{closes}",
-                         f"{opens} >= {closes}")
+                self.add(f"{here}.closes_at", "invalid_schedule", f"{opens}-{closes}", f"{opens} >= {closes}")
             byday = schedule.get("byday")
             if isinstance(byday, str) and byday.strip():
                 days = [d.strip().upper() for d in byday.split(",") if d.strip()]
@@ -163,7 +175,9 @@ class _Checker:
                     schedule["byday"] = ",".join(days)
             valid_from, valid_to = schedule.get("valid_from"), schedule.get("valid_to")
             if isinstance(valid_from, str) and isinstance(valid_to, str) and valid_from > valid_to:
-                self.add(f"{here}.valid_to", "invalid_schedule", valid_to, f"valid_from {valid_from} > valid_to")
+                self.add(
+                    f"{here}.valid_to", "invalid_schedule", valid_to, f"valid_from {valid_from} > valid_to"
+                )
 
     def address(self, address: dict[str, Any], path: str) -> None:
         raw = address.get("postal_code")
@@ -184,7 +198,9 @@ class _Checker:
         latitude, longitude = location.get("latitude"), location.get("longitude")
         latitude, longitude = _number(latitude), _number(longitude)
         if (latitude is None) != (longitude is None):
-            self.add(f"{path}.latitude" if latitude is None else f"{path}.longitude", "incomplete_coordinates")
+            self.add(
+                f"{path}.latitude" if latitude is None else f"{path}.longitude", "incomplete_coordinates"
+            )
         elif latitude is not None and longitude is not None:
             location["latitude"], location["longitude"] = latitude, longitude
             if not in_quebec(latitude, longitude):
@@ -274,7 +290,8 @@ def derived_item_count(service: Service) -> int:
     return 1 + terms + len(service.service_at_locations) * (1 + terms)
 
 
-# ---- the batch -------------------------------------------------------------------------------------------------------
+# ---- the batch
+# -------------------------------------------------------------------------------------------------------
 
 
 def validate(parsed: ParsedBatch, *, region: str, lang: Lang, source: str) -> ValidatedBatch:
@@ -285,8 +302,9 @@ def validate(parsed: ParsedBatch, *, region: str, lang: Lang, source: str) -> Va
 
     def take_org(ref: str, ref_kind: str, raw: dict[str, Any], namer: Any = None) -> str:
         org = copy.deepcopy(raw)
-        org["id"] = ensure_id(org.get("id"), source=source, kind="organization",
-                              fallback=str(org.get("name") or ref))
+        org["id"] = ensure_id(
+            org.get("id"), source=source, kind="organization", fallback=str(org.get("name") or ref)
+        )
         org.setdefault("region", region)
         org_inputs.setdefault(org["id"], (ref, ref_kind, org))
         if namer is not None:
@@ -299,18 +317,27 @@ def validate(parsed: ParsedBatch, *, region: str, lang: Lang, source: str) -> Va
     seen_services: dict[str, str] = {}
     for record in parsed.records:
         if len(result.errors) >= MAX_ERRORS:
-            result.errors.append(Problem(ref="file", field="", code="too_many_errors", value=str(MAX_ERRORS),
-                                         ref_kind="element"))
+            result.errors.append(
+                Problem(
+                    ref="file", field="", code="too_many_errors", value=str(MAX_ERRORS), ref_kind="element"
+                )
+            )
             break
         service = copy.deepcopy(record.service)
         if record.organization is not None:
-            service["organization_id"] = take_org(record.ref, record.ref_kind, record.organization,
-                                                  record.field_name)
+            service["organization_id"] = take_org(
+                record.ref, record.ref_kind, record.organization, record.field_name
+            )
         elif service.get("organization_id") not in (None, ""):
-            service["organization_id"] = ensure_id(service["organization_id"], source=source,
-                                                   kind="organization", fallback="")
-        service["id"] = ensure_id(service.get("id"), source=source, kind="service",
-                                  fallback=f"{service.get('organization_id')}/{service.get('name')}")
+            service["organization_id"] = ensure_id(
+                service["organization_id"], source=source, kind="organization", fallback=""
+            )
+        service["id"] = ensure_id(
+            service.get("id"),
+            source=source,
+            kind="service",
+            fallback=f"{service.get('organization_id')}/{service.get('name')}",
+        )
         service.setdefault("region", region)
         assign_nested_ids(service, source=source, owner=service["id"])
         localise(Service, service, lang)
@@ -331,11 +358,25 @@ def validate(parsed: ParsedBatch, *, region: str, lang: Lang, source: str) -> Va
         if model is not None and derived_item_count(model) > MAX_DERIVED_ITEMS:
             checker.add("service_at_locations", "too_many_locations", len(model.service_at_locations))
         if model is not None and not model.attributes:
-            result.warnings.append(Problem(ref=record.ref, field=record.source_field("attributes"),
-                                           code="no_category", ref_kind=record.ref_kind))
+            result.warnings.append(
+                Problem(
+                    ref=record.ref,
+                    field=record.source_field("attributes"),
+                    code="no_category",
+                    ref_kind=record.ref_kind,
+                )
+            )
         for path, code, value, detail in checker.problems:
-            result.errors.append(Problem(ref=record.ref, field=record.source_field(path), code=code, value=value,
-                                         detail=detail, ref_kind=record.ref_kind))
+            result.errors.append(
+                Problem(
+                    ref=record.ref,
+                    field=record.source_field(path),
+                    code=code,
+                    value=value,
+                    detail=detail,
+                    ref_kind=record.ref_kind,
+                )
+            )
         if checker.problems or record.ref in bad_refs:
             result.rejected_rows += 1
         elif model is not None:
@@ -355,8 +396,16 @@ def validate(parsed: ParsedBatch, *, region: str, lang: Lang, source: str) -> Va
             checker.problems.extend(_pydantic_problems(error, {p for p, *_ in checker.problems}))
         namer = org_namers.get(org_id) or (lambda path: path)
         for path, code, value, detail in checker.problems:
-            result.errors.append(Problem(ref=ref, field=namer(f"organization.{path}"), code=code, value=value,
-                                         detail=detail, ref_kind=ref_kind))
+            result.errors.append(
+                Problem(
+                    ref=ref,
+                    field=namer(f"organization.{path}"),
+                    code=code,
+                    value=value,
+                    detail=detail,
+                    ref_kind=ref_kind,
+                )
+            )
         if checker.problems:
             result.organizations.pop(org_id, None)
             result.rejected_rows += 1

@@ -4,12 +4,14 @@
     figures = batches.run(argparse.Namespace(services=3000, upload_services=10000))
 
 Runs against the embedded AWS (moto's server on loopback, as `referral211 up`), provisioned from
-infra/template.yaml; the Chalice app is called in process (its AWS calls go over HTTP to moto). Measures:
+infra/template.yaml, with the local stack's search refresh consumer and upload watcher (`--all-workers`: every
+worker, as `referral211 up`); the Chalice app runs in process (its AWS calls go over HTTP to moto). Measures:
 - request: POST /admin/batches with N synthetic Montréal services (HSDS JSON) -> 202 applied, then the search
-  refresh consumer fed with the events the bus routed (one region rebuild) -> "applied and searchable";
+  refresh worker rebuilds the region from the event the bus routed -> "applied and searchable";
 - writes per created, changed and unchanged listing: DynamoDB write requests and item actions on the directory
   table, counted on the client (re-import of the same export under another Idempotency-Key; then 10% changed);
-- S3 path: POST /admin/batches/uploads, PUT to the presigned URL, the upload function on the S3 event; time and
+- S3 path: POST /admin/batches/uploads, PUT to the presigned URL, the upload function on the S3 event; time
+and
   peak memory, extrapolated linearly to 50,000 services against Lambda's limits (900 s, 10,240 MB).
 Targets (issue 4): 3,000 applied and searchable under 30 s locally; zero writes for an unchanged re-import.
 """
@@ -26,18 +28,46 @@ from collections import Counter
 from typing import Any
 
 TARGET_SEARCHABLE_S = 30.0
+LETTERS = "ABCEGHJKLMNPRSTVWXYZ"
 LAMBDA_TIMEOUT_S = 900.0
 LAMBDA_MEMORY_MB = 10_240.0
-STREETS = ("rue Ontario Est", "boulevard Saint-Laurent", "rue Sainte-Catherine Est", "avenue du Mont-Royal Est",
-           "rue Jean-Talon Ouest", "boulevard Pie-IX", "rue Wellington", "rue Notre-Dame Ouest")
+STREETS = (
+    "rue Ontario Est",
+    "boulevard Saint-Laurent",
+    "rue Sainte-Catherine Est",
+    "avenue du Mont-Royal Est",
+    "rue Jean-Talon Ouest",
+    "boulevard Pie-IX",
+    "rue Wellington",
+    "rue Notre-Dame Ouest",
+)
 WORDS = ("Entraide", "Carrefour", "Maison", "Centre", "Comptoir", "Projet", "Ressource", "Réseau")
-KINDS = ("dépannage alimentaire", "aide aux devoirs", "halte-garderie", "cuisine collective", "clinique d'impôts",
-         "accompagnement", "friperie", "soutien aux proches aidants", "écoute téléphonique", "francisation")
+KINDS = (
+    "dépannage alimentaire",
+    "aide aux devoirs",
+    "halte-garderie",
+    "cuisine collective",
+    "clinique d'impôts",
+    "accompagnement",
+    "friperie",
+    "soutien aux proches aidants",
+    "écoute téléphonique",
+    "francisation",
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--services", type=int, default=3000, help="services in the HTTP batch (default 3000)")
-    parser.add_argument("--upload-services", type=int, default=10000, help="services through S3 (default 10000)")
+    parser.add_argument(
+        "--services", type=int, default=3000, help="services in the HTTP batch (default 3000)"
+    )
+    parser.add_argument(
+        "--upload-services", type=int, default=10000, help="services through S3 (default 10000)"
+    )
+    parser.add_argument(
+        "--all-workers",
+        action="store_true",
+        help="run every local-stack worker (analytics, phone events too), not only the batch ones",
+    )
 
 
 def synthetic(n: int, region: str = "06", seed: int = 211, start: int = 0) -> list[dict[str, Any]]:
@@ -50,24 +80,44 @@ def synthetic(n: int, region: str = "06", seed: int = 211, start: int = 0) -> li
     for i in range(start, start + n):
         org = i // 3
         lat, lon = 45.45 + rng.random() * 0.2, -73.75 + rng.random() * 0.25
-        fsa = f"H{rng.randint(1, 9)}{rng.choice('ABCEGHJKLMNPRSTVWXYZ')}"
-        services.append({
-            "id": f"bench-svc-{i}",
-            "name": f"{rng.choice(KINDS).capitalize()} {i}",
-            "description": f"Service communautaire numéro {i} offert aux résidents du quartier.",
-            "region": region,
-            "status": "active",
-            "organization": {"id": f"bench-org-{org}", "name": f"{WORDS[org % len(WORDS)]} communautaire {org}",
-                             "description": "Organisme communautaire de quartier.", "region": region},
-            "phones": [{"number": f"514 555-{i % 10000:04d}"}],
-            "schedules": [{"freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR", "opens_at": "09:00", "closes_at": "16:30"}],
-            "attributes": [{"taxonomy_term_id": rng.choice(terms)}],
-            "service_at_locations": [{"location": {
-                "name": "Point de service", "latitude": round(lat, 5), "longitude": round(lon, 5),
-                "addresses": [{"address_1": f"{rng.randint(10, 9999)}, {rng.choice(STREETS)}", "city": "Montréal",
-                               "postal_code": f"{fsa} {rng.randint(1, 9)}{rng.choice('ABCEGHJKLMNPRSTVWXYZ')}"
-                                              f"{rng.randint(1, 9)}"}]}}],
-        })
+        fsa = f"H{rng.randint(1, 9)}{rng.choice(LETTERS)}"
+        services.append(
+            {
+                "id": f"bench-svc-{i}",
+                "name": f"{rng.choice(KINDS).capitalize()} {i}",
+                "description": f"Service communautaire numéro {i} offert aux résidents du quartier.",
+                "region": region,
+                "status": "active",
+                "organization": {
+                    "id": f"bench-org-{org}",
+                    "name": f"{WORDS[org % len(WORDS)]} communautaire {org}",
+                    "description": "Organisme communautaire de quartier.",
+                    "region": region,
+                },
+                "phones": [{"number": f"514 555-{i % 10000:04d}"}],
+                "schedules": [
+                    {"freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR", "opens_at": "09:00", "closes_at": "16:30"}
+                ],
+                "attributes": [{"taxonomy_term_id": rng.choice(terms)}],
+                "service_at_locations": [
+                    {
+                        "location": {
+                            "name": "Point de service",
+                            "latitude": round(lat, 5),
+                            "longitude": round(lon, 5),
+                            "addresses": [
+                                {
+                                    "address_1": f"{rng.randint(10, 9999)}, {rng.choice(STREETS)}",
+                                    "city": "Montréal",
+                                    "postal_code": f"{fsa} {rng.randint(1, 9)}{rng.choice(LETTERS)}"
+                                    + str(rng.randint(1, 9)),
+                                }
+                            ],
+                        }
+                    }
+                ],
+            }
+        )
     return services
 
 
@@ -99,8 +149,15 @@ class DirectoryWrites:
 
 
 def _post(api: Any, token: str, body: bytes, query: str, key: str) -> tuple[int, dict[str, Any]]:
-    response = api.http.post(f"/admin/batches?{query}", body=body, headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json", "Idempotency-Key": key})
+    response = api.http.post(
+        f"/admin/batches?{query}",
+        body=body,
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": key,
+        },
+    )
     return response.status_code, json.loads(response.body)
 
 
@@ -111,6 +168,24 @@ def _wait(condition: Any, timeout: float = 600.0, interval: float = 0.1) -> floa
             raise TimeoutError("benchmark: condition not reached")
         time.sleep(interval)
     return time.perf_counter() - started
+
+
+def _workers(outputs: dict[str, str], *, every: bool) -> Any:
+    """The local stack's workers: every one (as `referral211 up`), or only those a batch needs to become
+    searchable (the search refresh consumer and the upload watcher)."""
+    from shared.local_stack import workers
+
+    if every:
+        return workers.start_workers(outputs)
+    from functions.admin_batches import handle_search_refresh, handle_upload
+
+    threads = [
+        workers.QueueWorker("search_refresh", outputs["SearchRefreshQueueUrl"], handle_search_refresh),
+        workers.UploadWatcher("batch_upload", outputs["BatchesBucketName"], "uploads/", handle_upload),
+    ]
+    for thread in threads:
+        thread.start()
+    return workers.Workers(threads)  # type: ignore[arg-type]
 
 
 def _peak_mb() -> float:
@@ -127,7 +202,6 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     from shared.config import get_settings
     from shared.identity import issue_dev_token
     from shared.local_stack.aws import apply_environment, provision_stack, start_embedded_aws
-    from shared.local_stack.workers import start_workers
     from shared.search.store import IndexStore
 
     count = int(getattr(options, "services", 3000))
@@ -138,7 +212,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     try:
         provisioned = provision_stack("local")
         apply_environment({"REFERRAL211_STAGE": "local", **provisioned.variables})
-        workers = start_workers(provisioned.outputs)  # what `referral211 up` runs: queue consumers, upload watcher
+        workers = _workers(provisioned.outputs, every=bool(getattr(options, "all_workers", False)))
         settings = get_settings()
         index = IndexStore(Bucket(settings.search_bucket))
         writes = DirectoryWrites()
@@ -185,23 +259,30 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
             figures["changed_write_requests_per_listing"] = round(writes.requests[table] / max(1, updated), 2)
             figures["changed_write_items_per_listing"] = round(writes.items[table] / max(1, updated), 2)
 
-            # The S3 path, as in AWS: presigned PUT, then the upload function on the S3 event (the local stack's
+            # The S3 path, as in AWS: presigned PUT, then the upload function on the S3 event (the local
+            # stack's
             # watcher emulates the notification).
-            response = api.http.post("/admin/batches/uploads?region=13", body=json.dumps(
-                {"content_type": "application/json"}).encode(), headers={
-                "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+            response = api.http.post(
+                "/admin/batches/uploads?region=13",
+                body=json.dumps({"content_type": "application/json"}).encode(),
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            )
             upload = json.loads(response.body)
             big = json.dumps(synthetic(upload_count, region="13", seed=13, start=100_000)).encode()
             memory_before = _peak_mb()
-            request = urllib.request.Request(upload["upload"]["url"], data=big, method="PUT",
-                                             headers={"Content-Type": "application/json"})
+            request = urllib.request.Request(
+                upload["upload"]["url"], data=big, method="PUT", headers={"Content-Type": "application/json"}
+            )
             started = time.perf_counter()
             urllib.request.urlopen(request).read()  # noqa: S310 - the embedded AWS on loopback
             from shared.batches.store import BatchStore
 
             store = BatchStore(settings.batches_table, settings.batches_bucket)
-            _wait(lambda: (store.get(upload["id"]) or {}).get("status") in ("applied", "rejected", "failed"),
-                  timeout=3600, interval=0.5)
+            _wait(
+                lambda: (store.get(upload["id"]) or {}).get("status") in ("applied", "rejected", "failed"),
+                timeout=3600,
+                interval=0.5,
+            )
             upload_s = time.perf_counter() - started
             final = store.get(upload["id"]) or {}
             assert final.get("status") == "applied", final.get("status")
@@ -218,8 +299,10 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
             figures["extrapolated_50k_memory_mb"] = round(memory_before + growth * 50_000 / upload_count, 0)
         figures["target_searchable_met"] = figures["applied_and_searchable_s"] < TARGET_SEARCHABLE_S
         figures["target_zero_unchanged_writes_met"] = figures["unchanged_write_requests"] == 0
-        figures["target_50k_one_lambda_met"] = (figures["extrapolated_50k_s"] < LAMBDA_TIMEOUT_S
-                                                and figures["extrapolated_50k_memory_mb"] < LAMBDA_MEMORY_MB)
+        figures["target_50k_one_lambda_met"] = (
+            figures["extrapolated_50k_s"] < LAMBDA_TIMEOUT_S
+            and figures["extrapolated_50k_memory_mb"] < LAMBDA_MEMORY_MB
+        )
         return figures
     finally:
         if workers is not None:

@@ -155,6 +155,36 @@ def progress_printer(services: int, stream: TextIO = sys.stdout) -> Callable[[in
     return show
 
 
+def publish_search_indexes(
+    organizations: Sequence[Organization], services: Sequence[Service], *, stream: TextIO = sys.stdout
+) -> None:
+    """Build the search partitions from the records just loaded and publish them to the search bucket.
+
+    Same layout as the indexer's rebuild from DynamoDB (shared/search/indexer.py), without reading back what was
+    just written; later listing changes rebuild their region from DynamoDB.
+    """
+    from shared.aws.s3 import Bucket
+    from shared.config import get_settings
+    from shared.search.indexer import build_partitions, publish_partitions
+    from shared.search.store import IndexStore
+
+    started = time.monotonic()
+
+    def progress(partition: str, done: int, total: int) -> None:
+        if stream.isatty():
+            stream.write(f"\rBuilding search indexes: {done}/{total} partitions ({partition})")
+            stream.flush()
+
+    partitions = build_partitions(services, organizations, progress=progress)
+    publish_partitions(partitions, IndexStore(Bucket(get_settings().search_bucket)))
+    if stream.isatty():
+        stream.write("\r")
+    stream.write(
+        f"Search indexes: {len(partitions.built)} partitions, {partitions.documents:,} documents, "
+        f"{partitions.size_bytes / 1e6:.1f} MB in {time.monotonic() - started:.1f} s.\n"
+    )
+
+
 def seed_from_options(
     table: str, *, size: int, seed_value: int, file: str | None, stream: TextIO = sys.stdout
 ) -> SeedResult:
@@ -173,6 +203,7 @@ def seed_from_options(
     )
     if stream.isatty():
         stream.write("\r")
+    publish_search_indexes(directory.organizations, directory.services, stream=stream)
     stream.write(
         f"Seeding directory: {result.items:,} items ({result.services:,} services, "
         f"{result.organizations:,} organizations) from {source} in {result.seconds:.1f} s.\n"

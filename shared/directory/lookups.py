@@ -25,7 +25,10 @@ def lookup_event(
     regions: list[str] | None = None,
     taxonomy_term_id: str | None = None,
     searched: bool = False,
+    search_term: str | None = None,
+    fsa: str | None = None,
 ) -> LookupPerformed:
+    """`search_term` must already be scrubbed (shared.analytics.scrub); `fsa` is the finest place allowed."""
     return LookupPerformed(
         route=route,
         channel=channel,  # type: ignore[arg-type]
@@ -34,6 +37,8 @@ def lookup_event(
         region=regions[0] if regions and len(regions) == 1 else None,
         taxonomy_term_id=taxonomy_term_id,
         searched=searched,
+        search_term=search_term,
+        fsa=fsa if fsa and len(fsa) == 3 else None,
     )
 
 

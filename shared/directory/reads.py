@@ -38,6 +38,12 @@ SERVICE_LIST_FIELDS = {
 ORGANIZATION_LIST_FIELDS = {"phones"}
 
 
+@dataclass(frozen=True)
+class _HitEntry:
+    id: str
+    service_id: str | None
+
+
 @dataclass
 class Page:
     """The HSDS Page envelope; `extra` carries declared extensions (facets, suggestions, notices)."""
@@ -261,6 +267,31 @@ class DirectoryReader:
         assert service is not None
         return contents[0], service
 
+    # search hits (shared/search/engine.py) rendered from DynamoDB, in the engine's order
+
+    def page_from_hits(
+        self, entity: str, hits: Sequence[Any], total: int, params: ListParams, lang: Lang
+    ) -> Page:
+        level = self._level(params)
+        distances = {h.id: h.distance_m for h in hits}
+        if entity == "service":
+            contents = self.render_services([h.id for h in hits], lang, level)
+        elif entity == "service_at_location":
+            entries = [_HitEntry(h.id, h.service_id) for h in hits]
+            contents = self.render_service_at_locations(entries, lang, level)  # type: ignore[arg-type]
+        else:
+            organizations = self.repository.get_organizations([h.id for h in hits])
+            contents = [
+                self._render_organization_page_item(organizations[h.id], lang, params)  # type: ignore[arg-type]
+                for h in hits
+                if h.id in organizations
+            ]
+        for item in contents:
+            distance = distances.get(item["id"])
+            if distance is not None:
+                item["distance_m"] = round(distance)
+        return Page(contents, total, params.page, params.per_page)
+
     # organizations
 
     def list_organizations(self, params: OrganizationListParams, lang: Lang) -> Page:
@@ -283,6 +314,15 @@ class DirectoryReader:
             self._render_organization_page_item(organizations[i], lang, params) for i in ids if i in organizations
         ]
         return Page(contents, len(entries), params.page, params.per_page)
+
+    def stream_organizations(self, params: OrganizationListParams, lang: Lang) -> Iterator[dict[str, Any]]:
+        entries = self._entries("ORG", params)
+        for start in range(0, len(entries), 100):
+            ids = [e.id for e in entries[start : start + 100]]
+            organizations = self.repository.get_organizations(ids)
+            yield from (
+                self._render_organization_page_item(organizations[i], lang, params) for i in ids if i in organizations
+            )
 
     def _render_organization_page_item(
         self, org: Organization, lang: Lang, params: OrganizationListParams

@@ -1,23 +1,32 @@
-"""Two fixes to moto 5.2.5 for the local stack and the tests' emulated AWS, found by the listing batch benchmark.
+"""Two fixes to moto 5.2.5 for the local stack and the tests' emulated AWS, found by the listing batch
+benchmark.
 
 1. A faithful and fast `TransactWriteItems`.
 
-moto deep-copies every table a transaction touches to be able to roll it back, so each transaction costs time in
-proportion to the table's size: importing a few thousand listings (one transaction each) became quadratic, minutes
-for what DynamoDB does in seconds. It also applied operations one by one, so concurrent requests on the threaded
+moto deep-copies every table a transaction touches to be able to roll it back, so each transaction costs time
+in
+proportion to the table's size: importing a few thousand listings (one transaction each) became quadratic,
+minutes
+for what DynamoDB does in seconds. It also applied operations one by one, so concurrent requests on the
+threaded
 server could be rolled back over each other's writes.
 
 This version does what DynamoDB specifies: every condition is evaluated against the state before the
-transaction, and only if all hold are the operations applied, under one lock. It keeps a copy of the touched items
+transaction, and only if all hold are the operations applied, under one lock. It keeps a copy of the touched
+items
 only (to undo a half-applied update expression) instead of the tables.
 
-2. EventBridge target delivery compiled the same eight JSONPath expressions (jsonpath_ng builds a parser each time)
+2. EventBridge target delivery compiled the same eight JSONPath expressions (jsonpath_ng builds a parser each
+time)
 for every event and every target: about 25 ms per event with three rules, minutes for a batch's thousands of
 `ListingChanged`. The compiled expressions are cached (they are immutable once parsed).
 
-3. SQS's SendMessage read the queue's full attribute set to learn one setting (ContentBasedDeduplication), which
-counts the queue's messages three times with datetime arithmetic per message: a queue holding a few thousand events
-made each publish cost tens of milliseconds, quadratic over a batch. While SendMessage runs, the approximate counts
+3. SQS's SendMessage read the queue's full attribute set to learn one setting (ContentBasedDeduplication),
+which
+counts the queue's messages three times with datetime arithmetic per message: a queue holding a few thousand
+events
+made each publish cost tens of milliseconds, quadratic over a batch. While SendMessage runs, the approximate
+counts
 (which it never reads) are not computed; and `unix_time_millis()` is `time.time() * 1000`, the same value.
 
 Installed by `shared.local_stack.aws.provision` and `start_embedded_aws`; `install()` is idempotent.
@@ -32,10 +41,19 @@ from typing import Any
 
 _lock = threading.RLock()
 _installed = False
-# moto's tables are plain dicts: a Query iterating one while another request thread writes fails with "dictionary
+# moto's tables are plain dicts: a Query iterating one while another request thread writes fails with
+# "dictionary
 # changed size during iteration". The threaded server's DynamoDB operations take turns, as one table would.
-_SERIALISED = ("put_item", "get_item", "delete_item", "update_item", "query", "scan", "batch_get_item",
-               "batch_write_item")
+_SERIALISED = (
+    "put_item",
+    "get_item",
+    "delete_item",
+    "update_item",
+    "query",
+    "scan",
+    "batch_get_item",
+    "batch_write_item",
+)
 
 
 def _serialised(method: Any) -> Any:
@@ -79,8 +97,11 @@ _sending = threading.local()
 
 def _skip_counts_while_sending(models: Any) -> None:
     queue, backend = models.Queue, models.SQSBackend
-    for name in ("approximate_number_of_messages", "approximate_number_of_messages_not_visible",
-                 "approximate_number_of_messages_delayed"):
+    for name in (
+        "approximate_number_of_messages",
+        "approximate_number_of_messages_not_visible",
+        "approximate_number_of_messages_delayed",
+    ):
         counted = getattr(queue, name)
 
         def patched(self: Any, _counted: Any = counted) -> int:
@@ -136,11 +157,15 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
             current = self.get_item(table_name, key)
             condition = op.get("ConditionExpression")
             if condition is not None:
-                check = get_filter_expression(condition, op.get("ExpressionAttributeNames"),
-                                              op.get("ExpressionAttributeValues"))
+                check = get_filter_expression(
+                    condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+                )
                 if not check.expr(current):
-                    old = current.to_json()["Attributes"] if (
-                        current and op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD") else None
+                    old = (
+                        current.to_json()["Attributes"]
+                        if (current and op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD")
+                        else None
+                    )
                     errors.append(("ConditionalCheckFailed", ConditionalCheckFailed().message, old))
                     continue
             errors.append((None, None, None))
@@ -155,9 +180,13 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
                 elif op_type == "Delete":
                     self.delete_item(table_name, key)
                 elif op_type == "Update":
-                    self.update_item(table_name, key, update_expression=op["UpdateExpression"],
-                                     expression_attribute_names=op.get("ExpressionAttributeNames"),
-                                     expression_attribute_values=op.get("ExpressionAttributeValues"))
+                    self.update_item(
+                        table_name,
+                        key,
+                        update_expression=op["UpdateExpression"],
+                        expression_attribute_names=op.get("ExpressionAttributeNames"),
+                        expression_attribute_values=op.get("ExpressionAttributeValues"),
+                    )
                 applied.append((table_name, key, before))
         except Exception:
             for table_name, key, before in reversed(applied):

@@ -74,6 +74,7 @@ W_PREFIX = 2.0
 W_DESC = 1.0
 W_PHRASE = 4.0
 EXPANSION = 0.6
+PREFERENCE = 0.4
 TIE = 0.05
 CANDIDATE_LIMIT = 5000
 PROXIMITY_KM = 25.0
@@ -406,13 +407,16 @@ def group_query(group: Group, *, last: bool, is_known: Callable[[str], bool]) ->
 
 def _preference_query(group: Group) -> Query:
     """An optional group ("pour jeunes", "ce soir") only reorders what the need found: its category and its
-    words in names and categories, nothing costlier."""
+    words in names and categories, nothing costlier, at PREFERENCE of a need's weight (a tie-breaker among
+    answers to the need, never stronger than the need itself)."""
     fr = [stem_fr(w) for w in group.forms]
     en = [stem_en(w) for w in group.forms]
     clauses: list[Query] = []
     if group.weights:
         clauses.append(
-            _const(_any_of("terms", sorted(group.weights)), W_CONCEPT * max(group.specificity, 0.5))
+            _const(
+                _any_of("terms", sorted(group.weights)), PREFERENCE * W_CONCEPT * max(group.specificity, 0.5)
+            )
         )
     for field_name, values, weight in (
         ("name_fr", fr, W_NAME),
@@ -425,11 +429,11 @@ def _preference_query(group: Group) -> Query:
             if len(values) == 1
             else Query.phrase_query(schema(), field_name, values, slop=2)
         )
-        clauses.append(_const(inner, weight))
+        clauses.append(_const(inner, PREFERENCE * weight))
     return Query.disjunction_max_query(clauses, tie_breaker=TIE)
 
 
-def _distinct_expansions(group: Group, limit: int = 4) -> list[list[str]]:
+def _distinct_expansions(group: Group, limit: int = 2) -> list[list[str]]:
     """Expansions that add something: not the person's own words, not a plural of another expansion."""
     seen = {tuple(stem_fr(w) for w in group.forms), tuple(stem_en(w) for w in group.forms)}
     found: list[list[str]] = []
@@ -486,9 +490,8 @@ class Geography:
 def filter_queries(params: SearchParams, entity: Entity, geography: Geography) -> list[Query]:
     filters: list[Query] = []
     kinds = {"service": ["svc"], "service_at_location": ["sal"], "organization": ["org"]}[entity]
-    filters.append(_any_of("kind", kinds))
-    if entity != "organization":
-        filters.append(_any_of("status", list(params.statuses)))
+    statuses = list(params.statuses) if entity != "organization" else ["active"]
+    filters.append(_any_of("shown", [f"{kind}:{status}" for kind in kinds for status in statuses]))
     if params.taxonomy_term_id:
         filters.append(_term("terms", params.taxonomy_term_id))
     if params.organization_id:
@@ -1197,12 +1200,14 @@ def search_taxonomy_terms(q: str, lang: str = "fr") -> list[str]:
     """Ids of the categories a few words point to (names, keywords, thesaurus), best first; in memory."""
     plan = analyse(q)
     scores: Counter[str] = Counter()
-    words = set(phrase_tokens(q))
+    words = {stem_fr(w) for w in phrase_tokens(q)}
     for group in plan.groups:
-        for term_id in group.categories:
-            scores[term_id] += 1 + group.specificity
+        for term_id, weight in group.weights.items():
+            scores[term_id] += weight * (1 + group.specificity)
     for item in taxonomy.all_terms():
-        name_words = set(phrase_tokens(item.name.pick("en" if lang == "en" else "fr")))
-        if words and words <= name_words:
-            scores[item.id] += 3
+        for name in (item.name.fr or "", item.name.en or ""):
+            name_words = {stem_fr(w) for w in phrase_tokens(name)}
+            if words and words <= name_words:
+                scores[item.id] += 3
+                break
     return [term_id for term_id, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]

@@ -162,3 +162,19 @@ def build_partitions(
     if progress:
         progress(SHARED_PARTITION, len(regions) + 1, len(regions) + 1)
     return Partitions(built)
+
+
+def publish_partitions(partitions: Partitions, store: IndexStore) -> list[IndexVersion]:
+    """Publish partitions built from records (seeding a new stack): same store layout as rebuild_all, no reads."""
+    versions = [
+        store.publish(
+            code,
+            built.data,
+            documents=built.documents,
+            cross_region_services=built.cross_region_services,
+            update_manifest=False,
+        )
+        for code, built in partitions.built.items()
+    ]
+    store.write_manifest()
+    return versions
