@@ -145,14 +145,20 @@ class _Builder:
 
     # ---- records -----------------------------------------------------------------------------------------------
 
-    def org_name(self, archetype: Archetype, place: gazetteer.Municipality, region: gazetteer.Region
-                 ) -> tuple[str, str, str]:
+    def org_name(self, archetype: Archetype, place: gazetteer.Municipality, region: gazetteer.Region,
+                 allow_suffix: bool = True) -> tuple[str, str, str] | None:
+        patterns = list(archetype.names)
+        self.rng.shuffle(patterns)
+        nicknames = list(archetype.nicknames) or [""]
+        self.rng.shuffle(nicknames)
         for attempt in range(6):
-            pattern = self.rng.choice(archetype.names)
-            nick = self.rng.choice(archetype.nicknames) if archetype.nicknames else ""
+            pattern = patterns[attempt % len(patterns)]
+            nick = nicknames[attempt % len(nicknames)]
             values = {"de": de(place.name), "place": place.name, "region_de": region.de.replace("du ", "du ", 1),
                       "region_name": region.name, "nick": nick}
             name = pattern.format(**values).replace("  ", " ").strip()
+            if attempt >= 3 and not allow_suffix:
+                return None
             if attempt >= 3:
                 sector = self.rng.choice(place.neighbourhoods or tuple(f"secteur {s}" for s in SECTORS))
                 name = f"{name} – {sector}"
@@ -165,8 +171,8 @@ class _Builder:
         return name, archetype.names_en[0].format(**values), nick
 
     def organization(self, archetype: Archetype, place: gazetteer.Municipality, region: gazetteer.Region,
-                     english: bool) -> tuple[Organization, str]:
-        name, name_en, _ = self.org_name(archetype, place, region)
+                     english: bool, names: tuple[str, str, str]) -> tuple[Organization, str]:
+        name, name_en, _ = names
         org_id = _id("org", region.code, name)
         slug = _slug(name)
         domain = self.rng.choice((".org", ".ca", ".qc.ca", ".com"))
@@ -310,10 +316,16 @@ def generate_directory(
         made = 0
         while made < wanted:
             archetype = builder.rng.choices(ARCHETYPES, weights=weights)[0]
-            place = builder.rng.choices(places, weights=place_weights)[0]
+            # A name already taken in the region moves the organisation to another town before it gets a
+            # sector suffix ("– secteur Nord"), as real directories have one CAB per town.
+            for tries in range(4):
+                place = builder.rng.choices(places, weights=place_weights)[0]
+                names = builder.org_name(archetype, place, region, allow_suffix=tries == 3)
+                if names is not None:
+                    break
             nearby = [m for m in places if m.mrc_code == place.mrc_code and m is not place]
             english = builder.rng.random() < english_share
-            org, org_name = builder.organization(archetype, place, region, english)
+            org, org_name = builder.organization(archetype, place, region, english, names)  # type: ignore[arg-type]
             templates = [t for t in archetype.services if not t.optional or builder.rng.random() < 0.5]
             templates = templates[: wanted - made]
             organizations.append(org)
