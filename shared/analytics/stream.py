@@ -61,6 +61,9 @@ def parse_envelope(envelope: Any) -> StreamEvent:
 
     if not isinstance(envelope, dict):
         raise PoisonEvent("not an eventbridge envelope")
+    # Fields no projection reads may be missing (moto's server delivers to SQS without `account`): default them
+    # rather than reject a valid event; id, source, detail-type, time and detail stay required.
+    envelope = {"version": "0", "account": "", "region": "", "resources": [], **envelope}
     try:
         parsed = EventBridgeModel.model_validate(envelope)
     except ValidationError as error:
