@@ -13,9 +13,8 @@ import orjson
 from chalice import Blueprint, Response
 
 from functions.http import handles_errors, json_response, request_language
-from shared.errors import BadRequest
 from shared.config import get_settings
-from shared.directory import reads
+from shared.directory import reads, taxonomy
 from shared.directory.lookups import Route, lookup_event, publish_lookup
 from shared.directory.params import (
     ItemParams,
@@ -27,7 +26,7 @@ from shared.directory.params import (
     parse_params,
 )
 from shared.directory.repository import DirectoryRepository
-from shared.directory.taxonomy import get_taxonomy
+from shared.errors import BadRequest
 from shared.search.params import SEARCH_ONLY_PARAMETERS, SearchParams
 
 blueprint = Blueprint(__name__)
@@ -102,7 +101,7 @@ def _listed(entity: str, params: ListParams, search: SearchParams, lang: str) ->
     plain DynamoDB listing must answer (ndjson exports; no index published yet for a plain list)."""
     from shared.search import engine
 
-    if params.taxonomy_id and params.taxonomy_id != get_taxonomy().id:
+    if params.taxonomy_id and params.taxonomy_id != taxonomy.get_taxonomy().id:
         return reads.Page([], 0, params.page, params.per_page)
     if params.format != "json":
         return None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+
 from chalice import Blueprint, Response
 
 from functions.http import handles_errors, json_response, request_language, request_principal
-from shared.openapi import API_VERSION, HSDS_VERSION, PROFILE, build_openapi
+from shared.openapi import API_VERSION, HSDS_VERSION, PROFILE, build_openapi, complete_with_routes
 
 blueprint = Blueprint(__name__)
 
@@ -46,7 +48,11 @@ def profile() -> Response:
 @blueprint.route("/openapi.json", methods=["GET"])
 @handles_errors
 def openapi() -> Response:
-    spec = dict(build_openapi())
+    from functions.http import _APP
+
+    spec = copy.deepcopy(build_openapi())
+    if _APP:
+        complete_with_routes(spec, _APP[0].routes)
     spec["servers"] = [{"url": _base_url()}]
     return json_response(spec)
 

@@ -19,6 +19,7 @@ from shared.directory.params import (
     TaxonomyListParams,
     TaxonomyTermListParams,
 )
+from shared.search.params import SearchParams
 
 API_VERSION = "0.1.0"
 HSDS_VERSION = "3.0"
@@ -67,6 +68,10 @@ def _parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
                 prop.update(options[0])
             else:
                 prop["anyOf"] = options
+        for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+            if isinstance(prop.get(bound), int | float) and not isinstance(prop.get(bound), bool):
+                prop[limit] = prop[bound]  # OpenAPI 3.0 spells exclusive bounds as booleans
+                prop[bound] = True
         if prop.get("type") == "array":
             description = (description + " (comma-separated)").strip()
             prop = {"type": "string"}
@@ -86,6 +91,10 @@ def _error_responses(*codes: str) -> dict[str, Any]:
         "401": "Missing, expired or invalid bearer token",
         "403": "Role or region outside the token's scope",
         "404": "No record with this id",
+        "409": "Conflict with the current state (closed contact, concurrent change); read again and retry",
+        "413": "Request body too large",
+        "415": "Unsupported Content-Type",
+        "422": "Values that are well-formed but unknown or inconsistent (details name each one)",
         "503": "A dependency is briefly unavailable; retry",
     }
     return {
@@ -137,7 +146,7 @@ def build_openapi() -> dict[str, Any]:
         "/me": {"get": {"summary": "Who the bearer token says you are: roles and region scope", "tags": ["identity"],
                         "security": [{"bearer": []}],
                         "responses": {"200": {"description": "The caller"}, **_error_responses("401")}}},
-        "/services": get("Services (filters AND; ndjson streams all)", ListParams,
+        "/services": get("Services: relevance search, places, hours, filters (AND); ndjson streams all", ListParams,
                          _page_of("compiled/service_list.json", "A page of services")),
         "/services/{id}": get("One fully nested service", ItemParams,
                               _record("compiled/service.json", "The service"), path_id="id",
@@ -162,6 +171,12 @@ def build_openapi() -> dict[str, Any]:
         "/taxonomy_terms/{id}": get("One category", ItemParams, _record("taxonomy_term.json", "The term"),
                                     path_id="id", errors=("400", "404"), tags=("taxonomy",)),
     }
+    search_parameters = _parameters(SearchParams)
+    for path in ("/services", "/service_at_locations", "/organizations"):
+        operation = paths[path]["get"]
+        known = {p["name"] for p in operation["parameters"]}
+        operation["parameters"] += [p for p in search_parameters if p["name"] not in known]
+        operation["responses"].update(_error_responses("422"))
     return {
         "openapi": "3.0.3",
         "info": {
@@ -187,3 +202,35 @@ def build_openapi() -> dict[str, Any]:
             },
         },
     }
+
+
+def complete_with_routes(spec: dict[str, Any], routes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Add every Chalice route the hand-written part does not describe (staff routes of later concerns), from
+    the view's docstring, its path parameters and the bearer security they use; nothing is left undocumented."""
+    paths = spec["paths"]
+    for path, methods in sorted(routes.items()):
+        for method, entry in methods.items():
+            operation = paths.setdefault(path, {}).get(method.lower())
+            if operation is not None:
+                continue
+            doc = (entry.view_function.__doc__ or entry.view_name).strip().splitlines()[0]
+            public = path in ("/regions", "/regions/{code}", "/routing")
+            operation = {
+                "summary": doc,
+                "tags": [path.strip("/").split("/")[0] or "meta"],
+                "parameters": [
+                    {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                    for name in entry.view_args
+                ],
+                "responses": {
+                    "200": {"description": "Success"},
+                    **_error_responses("400", "404", "409", "422", "503"),
+                    **({} if public else _error_responses("401", "403")),
+                },
+            }
+            if not public:
+                operation["security"] = [{"bearer": []}]
+            if method in ("POST", "PUT"):
+                operation["requestBody"] = {"content": {ct: {"schema": {}} for ct in entry.content_types}}
+            paths[path][method.lower()] = operation
+    return spec

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +12,12 @@ from jsonschema import Draft7Validator, FormatChecker
 SCHEMAS = Path(__file__).parent / "hsds_schema"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema(name: str) -> dict[str, Any]:
     return json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(kind: str) -> Draft7Validator:
     full = _schema("service_with_definitions.json")
     if kind == "service":

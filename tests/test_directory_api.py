@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from shared.commands.seed import publish_search_indexes
 from shared.config import get_settings
 from shared.directory.models import sort_key
-from shared.commands.seed import publish_search_indexes
 from shared.directory.repository import DirectoryRepository
 from tests import factories as f
 from tests.hsds import assert_valid
@@ -71,7 +71,15 @@ def test_openapi_is_a_valid_document_describing_every_route(api: Any) -> None:
                   "/organizations", "/organizations/{id}", "/taxonomies", "/taxonomy_terms", "/taxonomy_terms/{id}"):
         assert route in spec["paths"], route
     names = {p["name"] for p in spec["paths"]["/services"]["get"]["parameters"]}
-    assert {"page", "per_page", "region", "taxonomy_term_id", "organization_id", "modified_after", "format"} <= names
+    assert {"page", "per_page", "region", "taxonomy_term_id", "organization_id", "modified_after", "format",
+            "search", "lat", "lng", "radius_km", "open_now", "sort", "facets"} <= names
+    from app import app
+
+    documented = {(path, method.lower()) for path, item in spec["paths"].items() for method in item}
+    for path, methods in app.routes.items():
+        for method in methods:
+            assert (path, method.lower()) in documented, (path, method)
+    assert spec["paths"]["/contacts"]["post"]["security"] == [{"bearer": []}]
 
 
 def test_services_page_in_english_validates_against_hsds(api: Any, directory: dict[str, Any]) -> None:
