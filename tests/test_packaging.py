@@ -135,13 +135,20 @@ def test_analytics_queue_outlives_its_consumer_and_fails_over_to_the_dead_letter
     template: dict[str, Any],
 ) -> None:
     config = json.loads((PROJECT_ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
-    timeouts = [config.get("lambda_timeout", 60)]
-    for stage in config["stages"].values():
-        timeouts.append(stage.get("lambda_timeout", timeouts[0]))
-        timeouts += [f.get("lambda_timeout", 0) for f in stage.get("lambda_functions", {}).values()]
+
+    def longest(function: str) -> int:
+        """The consumer's longest timeout over every stage (its own setting, else the stage's, else global)."""
+        default = config.get("lambda_timeout", 60)
+        return max(
+            stage.get("lambda_functions", {}).get(function, {}).get("lambda_timeout", stage.get("lambda_timeout", default))
+            for stage in config["stages"].values()
+        )
+
     resources = template["Resources"]
     queue = resources["AnalyticsQueue"]["Properties"]
-    assert queue["VisibilityTimeout"] >= 6 * max(timeouts)
+    # AWS's rule: a queue's visibility timeout is at least six times its consumer function's timeout.
+    assert queue["VisibilityTimeout"] >= 6 * longest("analytics_aggregator")
+    assert resources["SearchRefreshQueue"]["Properties"]["VisibilityTimeout"] >= 6 * longest("search_refresh")
     assert queue["RedrivePolicy"]["maxReceiveCount"] == 5
     assert resources["AnalyticsDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
     rule = resources["AnalyticsRule"]["Properties"]
