@@ -16,6 +16,7 @@ from functions.http import handles_errors, json_response, request_language
 from shared.config import get_settings
 from shared.directory import reads, taxonomy
 from shared.directory.lookups import Route, lookup_event, publish_lookup
+from shared.directory.models import Service
 from shared.directory.params import (
     ItemParams,
     ListParams,
@@ -149,6 +150,22 @@ def _list(route: Route, entity: str, model: type[ListParams]) -> Response:
     return json_response(page.to_json(), lang=lang)
 
 
+def _one_record(route: Route, params: ItemParams, body: dict[str, Any], service: Service, lang: str) -> Response:
+    """One listing shown to a person is a lookup of its region and first category."""
+    publish_lookup(
+        get_settings().event_bus_name,
+        lookup_event(
+            route=route,
+            channel=_channel(params),
+            language=lang,
+            result_count=1,
+            regions=[service.region],
+            taxonomy_term_id=service.taxonomy_term_ids[0] if service.taxonomy_term_ids else None,
+        ),
+    )
+    return json_response(body, lang=lang)
+
+
 @blueprint.route("/services", methods=["GET"])
 @handles_errors
 def list_services() -> Response:
@@ -161,18 +178,7 @@ def get_service(service_id: str) -> Response:
     params = parse_params(ItemParams, _query())
     lang = request_language(blueprint.current_request)
     body, service = reader().get_service(service_id, lang)
-    publish_lookup(
-        get_settings().event_bus_name,
-        lookup_event(
-            route="service",
-            channel=_channel(params),
-            language=lang,
-            result_count=1,
-            regions=[service.region],
-            taxonomy_term_id=service.taxonomy_term_ids[0] if service.taxonomy_term_ids else None,
-        ),
-    )
-    return json_response(body, lang=lang)
+    return _one_record("service", params, body, service, lang)
 
 
 @blueprint.route("/service_at_locations", methods=["GET"])
@@ -187,18 +193,7 @@ def get_service_at_location(sal_id: str) -> Response:
     params = parse_params(ItemParams, _query())
     lang = request_language(blueprint.current_request)
     body, service = reader().get_service_at_location(sal_id, lang)
-    publish_lookup(
-        get_settings().event_bus_name,
-        lookup_event(
-            route="service_at_location",
-            channel=_channel(params),
-            language=lang,
-            result_count=1,
-            regions=[service.region],
-            taxonomy_term_id=service.taxonomy_term_ids[0] if service.taxonomy_term_ids else None,
-        ),
-    )
-    return json_response(body, lang=lang)
+    return _one_record("service_at_location", params, body, service, lang)
 
 
 @blueprint.route("/organizations", methods=["GET"])

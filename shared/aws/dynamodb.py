@@ -104,16 +104,7 @@ class Table:
             "KeyConditionExpression": condition,
             "ExpressionAttributeValues": values,
         }
-        while True:
-            try:
-                answer = self.client.query(**request)
-            except Exception as error:
-                raise _translate(error) from error
-            yield from answer.get("Items", [])
-            last = answer.get("LastEvaluatedKey")
-            if not last:
-                return
-            request["ExclusiveStartKey"] = last
+        yield from self._pages(request)
 
     def query_partition(self, pk: str, sk_prefix: str | None = None) -> list[dict[str, Any]]:
         condition = "PK = :pk"
@@ -126,17 +117,20 @@ class Table:
             "KeyConditionExpression": condition,
             "ExpressionAttributeValues": values,
         }
-        items: list[dict[str, Any]] = []
+        return list(self._pages(request))
+
+    def _pages(self, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every item a Query answers, following LastEvaluatedKey."""
         while True:
             try:
                 answer = self.client.query(**request)
             except Exception as error:
                 raise _translate(error) from error
-            items.extend(answer.get("Items", []))
+            yield from answer.get("Items", [])
             last = answer.get("LastEvaluatedKey")
             if not last:
-                return items
-            request["ExclusiveStartKey"] = last
+                return
+            request = {**request, "ExclusiveStartKey": last}
 
     def query_between(self, pk: str, sk_from: str, sk_to: str) -> list[dict[str, Any]]:
         """Every item of partition `pk` whose SK lies in [sk_from, sk_to] (one Query, paged)."""
@@ -145,17 +139,7 @@ class Table:
             "KeyConditionExpression": "PK = :pk AND SK BETWEEN :lo AND :hi",
             "ExpressionAttributeValues": {":pk": {"S": pk}, ":lo": {"S": sk_from}, ":hi": {"S": sk_to}},
         }
-        items: list[dict[str, Any]] = []
-        while True:
-            try:
-                answer = self.client.query(**request)
-            except Exception as error:
-                raise _translate(error) from error
-            items.extend(answer.get("Items", []))
-            last = answer.get("LastEvaluatedKey")
-            if not last:
-                return items
-            request["ExclusiveStartKey"] = last
+        return list(self._pages(request))
 
     def transact(self, actions: list[dict[str, Any]]) -> None:
         """One TransactWriteItems of prepared actions (at most 100); a failed condition raises Conflict."""
