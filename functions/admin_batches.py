@@ -30,7 +30,7 @@ import orjson
 from chalice import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.http import handles_errors, json_response, request_language, request_principal
+from functions.http import STAFF, handles_errors, json_response, request_language, request_principal
 from shared.config import get_settings
 from shared.errors import BadRequest
 
@@ -143,6 +143,7 @@ class RegionQuery(BaseModel):
         "application/xml",
         "text/xml",
     ],
+    authorizer=STAFF,
 )
 @handles_errors
 def submit_batch() -> Response:
@@ -160,7 +161,7 @@ def submit_batch() -> Response:
     return _answer(public(outcome.batch), outcome.status)
 
 
-@blueprint.route("/admin/batches", methods=["GET"])
+@blueprint.route("/admin/batches", methods=["GET"], authorizer=STAFF)
 @handles_errors
 def list_batches() -> Response:
     principal = request_principal(blueprint.current_request)
@@ -169,7 +170,7 @@ def list_batches() -> Response:
     return _answer({"region": query.region, "contents": batches})
 
 
-@blueprint.route("/admin/batches/uploads", methods=["POST"], content_types=["application/json"])
+@blueprint.route("/admin/batches/uploads", methods=["POST"], content_types=["application/json"], authorizer=STAFF)
 @handles_errors
 def create_upload() -> Response:
     from shared.batches.importer import BatchParams, UploadRequest
@@ -180,7 +181,7 @@ def create_upload() -> Response:
     return _answer(importer().create_upload(params, upload, principal, _idempotency_key()), 201)
 
 
-@blueprint.route("/admin/batches/{batch_id}", methods=["GET"])
+@blueprint.route("/admin/batches/{batch_id}", methods=["GET"], authorizer=STAFF)
 @handles_errors
 def get_batch(batch_id: str) -> Response:
     principal = request_principal(blueprint.current_request)
@@ -188,7 +189,7 @@ def get_batch(batch_id: str) -> Response:
     return _answer(importer().get(batch_id, principal, query.errors_page, query.errors_per_page))
 
 
-@blueprint.route("/admin/batches/{batch_id}/duplicates", methods=["POST"], content_types=["application/json"])
+@blueprint.route("/admin/batches/{batch_id}/duplicates", methods=["POST"], content_types=["application/json"], authorizer=STAFF)
 @handles_errors
 def resolve_duplicates(batch_id: str) -> Response:
     from shared.batches.importer import Decisions
@@ -197,14 +198,14 @@ def resolve_duplicates(batch_id: str) -> Response:
     return _answer(importer().resolve_duplicates(batch_id, _json_body(Decisions), principal))
 
 
-@blueprint.route("/admin/listings/{service_id}/history", methods=["GET"])
+@blueprint.route("/admin/listings/{service_id}/history", methods=["GET"], authorizer=STAFF)
 @handles_errors
 def listing_history(service_id: str) -> Response:
     principal = request_principal(blueprint.current_request)
     return _answer(importer().history(service_id, principal))
 
 
-@blueprint.route("/admin/listings/{service_id}/restore", methods=["POST"], content_types=["application/json"])
+@blueprint.route("/admin/listings/{service_id}/restore", methods=["POST"], content_types=["application/json"], authorizer=STAFF)
 @handles_errors
 def restore_listing(service_id: str) -> Response:
     from shared.batches.importer import RestoreRequest

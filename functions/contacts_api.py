@@ -9,7 +9,7 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from functions.channel_services import contact_service
-from functions.http import handles_errors, json_response, request_language, request_principal
+from functions.http import STAFF, handles_errors, json_response, request_language, request_principal
 from functions.request_bodies import json_body
 from shared.channels.contacts import CloseContact, RecordNeeds, RecordReferral, RecordUnmetNeed, StartContact
 
@@ -23,7 +23,7 @@ def _answer(body: dict[str, object], status: int = 200) -> Response:
     )
 
 
-@blueprint.route("/contacts", methods=["POST"])
+@blueprint.route("/contacts", methods=["POST"], authorizer=STAFF)
 @handles_errors
 def start_contact() -> Response:
     principal = request_principal(blueprint.current_request)
@@ -31,14 +31,14 @@ def start_contact() -> Response:
     return _answer(contact_service().start(principal, request), status=201)
 
 
-@blueprint.route("/contacts/{contact_id}", methods=["GET"])
+@blueprint.route("/contacts/{contact_id}", methods=["GET"], authorizer=STAFF)
 @handles_errors
 def get_contact(contact_id: str) -> Response:
     principal = request_principal(blueprint.current_request)
     return _answer(contact_service().get(principal, contact_id))
 
 
-@blueprint.route("/contacts/{contact_id}/needs", methods=["POST"])
+@blueprint.route("/contacts/{contact_id}/needs", methods=["POST"], authorizer=STAFF)
 @handles_errors
 def record_needs(contact_id: str) -> Response:
     principal = request_principal(blueprint.current_request)
@@ -46,7 +46,7 @@ def record_needs(contact_id: str) -> Response:
     return _answer(contact_service().record_needs(principal, contact_id, request), status=201)
 
 
-@blueprint.route("/contacts/{contact_id}/referrals", methods=["POST"])
+@blueprint.route("/contacts/{contact_id}/referrals", methods=["POST"], authorizer=STAFF)
 @handles_errors
 def record_referral(contact_id: str) -> Response:
     principal = request_principal(blueprint.current_request)
@@ -54,7 +54,7 @@ def record_referral(contact_id: str) -> Response:
     return _answer(contact_service().record_referral(principal, contact_id, request), status=201)
 
 
-@blueprint.route("/contacts/{contact_id}/unmet_needs", methods=["POST"])
+@blueprint.route("/contacts/{contact_id}/unmet_needs", methods=["POST"], authorizer=STAFF)
 @handles_errors
 def record_unmet_need(contact_id: str) -> Response:
     principal = request_principal(blueprint.current_request)
@@ -62,7 +62,7 @@ def record_unmet_need(contact_id: str) -> Response:
     return _answer(contact_service().record_unmet_need(principal, contact_id, request), status=201)
 
 
-@blueprint.route("/contacts/{contact_id}/close", methods=["POST"])
+@blueprint.route("/contacts/{contact_id}/close", methods=["POST"], authorizer=STAFF)
 @handles_errors
 def close_contact(contact_id: str) -> Response:
     principal = request_principal(blueprint.current_request)

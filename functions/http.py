@@ -8,11 +8,12 @@ rewritten to the same shape by the middleware below.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from typing import Any
 
 import orjson
-from chalice import Chalice, Response
+from chalice import Chalice, CognitoUserPoolAuthorizer, Response
 from chalice.app import Request
 from pydantic import ValidationError
 
@@ -123,6 +124,21 @@ BLUEPRINTS: tuple[str, ...] = (
     "connect_contact_flow",
     "connect_events",
     "admin_batches",
+)
+
+
+# API Gateway's Cognito user-pool authorizer for staff routes. It is attached when `referral211 package` builds
+# the AWS template (REFERRAL211_PACKAGING=1); infra/template.yaml sets its providerARNs to the stack's user pool.
+# At run time (Lambda, local stack, tests) routes carry no authorizer object: API Gateway has already checked the
+# token in AWS, and every staff route verifies it again in-app (`request_principal`) before its scope checks.
+STAFF_AUTHORIZER_NAME = "StaffUserPool"
+STAFF: CognitoUserPoolAuthorizer | None = (
+    CognitoUserPoolAuthorizer(
+        STAFF_AUTHORIZER_NAME,
+        provider_arns=["arn:aws:cognito-idp:ca-central-1:000000000000:userpool/set-by-infra-template"],
+    )
+    if os.environ.get("REFERRAL211_PACKAGING") == "1"
+    else None
 )
 
 

@@ -6,7 +6,7 @@ import copy
 
 from chalice import Blueprint, Response
 
-from functions.http import handles_errors, json_response, request_language, request_principal
+from functions.http import STAFF, handles_errors, json_response, request_language, request_principal
 from shared.openapi import API_VERSION, HSDS_VERSION, PROFILE, build_openapi, complete_with_routes
 
 blueprint = Blueprint(__name__)
@@ -57,7 +57,7 @@ def openapi() -> Response:
     return json_response(spec)
 
 
-@blueprint.route("/me", methods=["GET"])
+@blueprint.route("/me", methods=["GET"], authorizer=STAFF)
 @handles_errors
 def me() -> Response:
     principal = request_principal(blueprint.current_request)

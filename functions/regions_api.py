@@ -13,7 +13,7 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from functions.channel_services import region_store
-from functions.http import handles_errors, json_response, request_language, request_principal
+from functions.http import STAFF, handles_errors, json_response, request_language, request_principal
 from functions.request_bodies import json_body
 from shared.channels.region_config import COMMON, RegionSettings, render_region
 from shared.directory.models import REGION_CODES, Lang
@@ -87,7 +87,7 @@ def get_region(code: str) -> Response:
     )
 
 
-@blueprint.route("/admin/regions/{code}", methods=["PUT"])
+@blueprint.route("/admin/regions/{code}", methods=["PUT"], authorizer=STAFF)
 @handles_errors
 def put_region(code: str) -> Response:
     principal = request_principal(blueprint.current_request)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from chalice import Blueprint, Response
 
-from functions.http import handles_errors, json_response, request_language, request_principal
+from functions.http import STAFF, handles_errors, json_response, request_language, request_principal
 from shared.config import get_settings
 from shared.directory.params import parse_params
 from shared.errors import Forbidden
@@ -27,7 +27,7 @@ def _analyst() -> Principal:
     return principal
 
 
-@blueprint.route("/stats", methods=["GET"])
+@blueprint.route("/stats", methods=["GET"], authorizer=STAFF)
 @handles_errors
 def list_tables() -> Response:
     from shared.analytics.tables import TABLES
@@ -44,7 +44,7 @@ def list_tables() -> Response:
     )
 
 
-@blueprint.route("/stats/{table}", methods=["GET"])
+@blueprint.route("/stats/{table}", methods=["GET"], authorizer=STAFF)
 @handles_errors
 def read_table(table: str) -> Response:
     from shared.analytics import queries

@@ -78,7 +78,10 @@ def parse_bearer(authorization: str | None) -> str:
             "Authentification requise : ajoutez l'en-tête Authorization: Bearer <jeton>.",
             message_en="Authentication required: send an Authorization: Bearer <token> header.",
         )
-    scheme, _, token = authorization.strip().partition(" ")
+    value = authorization.strip()
+    if " " not in value and value.count(".") == 2:
+        return value  # a bare JWT, as API Gateway's Cognito authorizer also accepts
+    scheme, _, token = value.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized(
             "L'en-tête Authorization doit avoir la forme « Bearer <jeton> ».",

@@ -170,6 +170,20 @@ def _chalice_command() -> list[str]:
     return [sys.executable, "-c", "import sys; from chalice.cli import main; sys.exit(main())"]
 
 
+def point_staff_authorizer_at_user_pool(template_path: Path) -> None:
+    """Chalice writes the staff routes' Cognito authorizer (functions/http.py: STAFF) with a placeholder ARN; the
+    pool is created by infra/template.yaml in the same stack, so its ARN becomes `Fn::GetAtt [UserPool, Arn]`."""
+    from functions.http import STAFF_AUTHORIZER_NAME
+
+    document = json.loads(template_path.read_text(encoding="utf-8"))
+    api = document.get("Resources", {}).get("RestAPI", {}).get("Properties", {}).get("DefinitionBody", {})
+    authorizer = api.get("securityDefinitions", {}).get(STAFF_AUTHORIZER_NAME)
+    if authorizer is None:
+        raise PackagingError("the staff routes lost their Cognito authorizer (functions/http.py: STAFF)")
+    authorizer["x-amazon-apigateway-authorizer"]["providerARNs"] = [{"Fn::GetAtt": ["UserPool", "Arn"]}]
+    template_path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+
+
 def package(
     stage: str = "dev",
     out: Path | str = "dist",
@@ -199,7 +213,7 @@ def package(
         str(merge_template),
         str(out_dir),
     ]
-    environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "REFERRAL211_PACKAGING": "1"}
     # Chalice needs a region only to pick service principals (aws vs aws-cn partitions); nothing is called.
     if not (environment.get("AWS_REGION") or environment.get("AWS_DEFAULT_REGION")):
         environment["AWS_DEFAULT_REGION"] = DEFAULT_REGION
@@ -217,6 +231,7 @@ def package(
     for artefact in (template, deployment_zip):
         if not artefact.is_file():
             raise PackagingError(f"chalice package did not write {artefact}")
+    point_staff_authorizer_at_user_pool(template)
     removed = strip_runtime_provided(deployment_zip)
     if removed:
         progress(f"Left out of the zip (the Lambda runtime provides them): {', '.join(removed)}")

@@ -87,3 +87,9 @@ def test_unknown_groups_and_region_codes_in_claims_are_ignored() -> None:
     )
     assert principal.roles == {"agent"}
     assert principal.regions == {"02"}
+
+
+def test_a_bare_token_is_accepted_as_api_gateway_does() -> None:
+    settings = get_settings()
+    token = issue_dev_token(settings, roles=["agent"], regions=["02"])
+    assert authenticate(token, settings).roles == {"agent"}

@@ -321,3 +321,15 @@ sys.exit(1 if failed else 0)
         check=False,
     )
     assert finished.returncode == 0, f"not importable from the zip alone:\n{finished.stdout}{finished.stderr}"
+
+
+def test_staff_routes_carry_the_stack_user_pool_authorizer_and_public_routes_do_not(merged: dict[str, Any]) -> None:
+    api = merged["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    authorizer = api["securityDefinitions"]["StaffUserPool"]["x-amazon-apigateway-authorizer"]
+    assert authorizer["providerARNs"] == [{"Fn::GetAtt": ["UserPool", "Arn"]}]
+    paths = api["paths"]
+    assert paths["/contacts"]["post"]["security"] == [{"StaffUserPool": []}]
+    assert paths["/admin/batches"]["post"]["security"] == [{"StaffUserPool": []}]
+    assert paths["/stats/{table}"]["get"]["security"] == [{"StaffUserPool": []}]
+    assert "security" not in paths["/services"]["get"]
+    assert "security" not in paths["/regions"]["get"]
