@@ -219,7 +219,9 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         client("dynamodb").meta.events.register("provide-client-params.dynamodb.*", writes)
         token = issue_dev_token(settings, roles=["region-admin"], regions=["06", "13"], username="bench")
         table = settings.directory_table
-        from app import app
+        from shared.local_stack.server import load_app
+
+        app = load_app()  # app.py sits at the project root, outside the installed packages
 
         def indexed(region: str) -> int:
             pointer = index.pointer(region)
