@@ -234,8 +234,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--table", help="directory table (default: REFERRAL211_DIRECTORY_TABLE)")
 
 
+def _use_local_stack_names() -> None:
+    """Against a running `referral211 up` (AWS_ENDPOINT_URL set, no REFERRAL211_* names), take the resource
+    names from its CloudFormation stack, so the directory and the search indexes land where the API reads."""
+    if "REFERRAL211_DIRECTORY_TABLE" in os.environ or "AWS_ENDPOINT_URL" not in os.environ:
+        return
+    from shared.config import reset_settings
+    from shared.infra_template import load_template
+    from shared.local_stack.aws import apply_environment, stack_outputs, variables_from_outputs
+
+    try:
+        outputs = stack_outputs(os.environ.get("REFERRAL211_STAGE", "local"))
+        apply_environment(variables_from_outputs(load_template(), outputs))
+    except Exception:  # no stack there: keep the configured names, the write below says what failed
+        return
+    reset_settings()
+
+
 def run(options: argparse.Namespace) -> int:
     from shared.config import get_settings
+
+    _use_local_stack_names()
 
     table = options.table or get_settings().directory_table
     endpoint = os.environ.get("AWS_ENDPOINT_URL", "AWS (current credentials)")
