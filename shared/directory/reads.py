@@ -227,21 +227,26 @@ class DirectoryReader:
             sal = next((s for s in service.service_at_locations if s.id == entry.id), None) if service else None
             if service is None or sal is None:
                 continue
-            if level == "minimal":
-                contents.append({"id": sal.id, "service_id": service.id, "location_id": sal.location.id})
-                continue
-            data = render_service_at_location(sal, service, lang)
-            if level != "full":
-                data.pop("service_areas", None)
-                data["location"] = render(sal.location, lang, exclude={"schedules", "accessibility", "phones"})
-                data["service"] = service_summary(service, lang)
-            else:
-                data["service"] = render_service(
-                    service, organizations.get(service.organization_id), lang, level="full"
-                )
-                data["service"].pop("service_at_locations", None)
-            contents.append(data)
+            contents.append(
+                self._render_sal(sal, service, organizations.get(service.organization_id), lang, level)
+            )
         return contents
+
+    @staticmethod
+    def _render_sal(
+        sal: ServiceAtLocation, service: Service, organization: Organization | None, lang: Lang, level: str
+    ) -> dict[str, Any]:
+        if level == "minimal":
+            return {"id": sal.id, "service_id": service.id, "location_id": sal.location.id}
+        data = render_service_at_location(sal, service, lang)
+        if level != "full":
+            data.pop("service_areas", None)
+            data["location"] = render(sal.location, lang, exclude={"schedules", "accessibility", "phones"})
+            data["service"] = service_summary(service, lang)
+        else:
+            data["service"] = render_service(service, organization, lang, level="full")
+            data["service"].pop("service_at_locations", None)
+        return data
 
     def list_service_at_locations(self, params: ListParams, lang: Lang) -> Page:
         entries = self._entries("SAL", params)
@@ -260,12 +265,12 @@ class DirectoryReader:
 
     def get_service_at_location(self, sal_id: str, lang: Lang) -> tuple[dict[str, Any], Service]:
         entry = self.repository.get_service_at_location_entry(sal_id)
-        contents = self.render_service_at_locations([entry], lang, "full") if entry else []
-        if not contents:
+        service = self.repository.get_service(entry.service_id) if entry and entry.service_id else None
+        sal = next((s for s in service.service_at_locations if s.id == sal_id), None) if service else None
+        if service is None or sal is None:
             raise not_found("service à un lieu", "service_at_location", sal_id)
-        service = self.repository.get_service(entry.service_id or "") if entry else None
-        assert service is not None
-        return contents[0], service
+        organization = self.repository.get_organization(service.organization_id)
+        return self._render_sal(sal, service, organization, lang, "full"), service
 
     # search hits (shared/search/engine.py) rendered from DynamoDB, in the engine's order
 
