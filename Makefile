@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 PORT     ?= 8000
 AWS_PORT ?= 4566
 
-.PHONY: help venv run test test-fast lint package bench events clean
+.PHONY: help venv run test test-fast test-e2e lint package bench events clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,11 +26,19 @@ venv: $(STAMP) ## Create or update the virtual environment
 run: $(STAMP) ## Start the whole platform locally (embedded AWS on moto, sample directory, API on :8000)
 	$(BIN)/referral211 up --port $(PORT) --aws-port $(AWS_PORT)
 
-test: $(STAMP) ## Run the whole test suite
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+test: $(STAMP) ## Run the whole test suite (the browser tests apart: make test-e2e)
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not e2e"
 
 test-fast: $(STAMP) ## Unit and integration tests without the slow packaging and local-stack tests
-	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow"
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow and not e2e"
+
+E2E_STAMP := $(VENV)/.installed-e2e
+$(E2E_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,e2e]'
+	@touch $(E2E_STAMP)
+
+test-e2e: $(E2E_STAMP) ## Browser tests of the web pages (needs Debian's chromium: apt-get install chromium)
+	REFERRAL211_E2E_REQUIRED=1 $(BIN)/python -m pytest tests/e2e -m e2e
 
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check .

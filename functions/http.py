@@ -145,8 +145,18 @@ STAFF: CognitoUserPoolAuthorizer | None = (
 def create_app() -> Chalice:
     import importlib
 
+    from chalice import CORSConfig
+
     app = Chalice(app_name="referral211")
     _APP[:] = [app]
+    # The web pages (CloudFront, or the local web server) call the API from another origin. Bearer tokens, no
+    # cookies: any origin may read public answers, and staff answers still need the token.
+    app.api.cors = CORSConfig(
+        allow_origin="*",
+        allow_headers=["Accept-Language", "Idempotency-Key"],
+        expose_headers=["Content-Disposition", "Location", "Retry-After"],
+        max_age=600,
+    )
     app.register_middleware(_normalise_chalice_errors, "http")
     for name in BLUEPRINTS:
         module = importlib.import_module(f"functions.{name}")

@@ -33,6 +33,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--port", type=int, default=8000, help="HTTP API port (default 8000)")
     parser.add_argument("--aws-port", type=int, default=4566, help="embedded AWS port (default 4566)")
+    parser.add_argument("--web-port", type=int, default=8080, help="web pages port (default 8080; 0: no pages)")
     parser.add_argument("--host", default="127.0.0.1", help="HTTP API address (default 127.0.0.1)")
     parser.add_argument(
         "--seed",
@@ -94,6 +95,7 @@ def _run(options: argparse.Namespace, stopping: threading.Event, shutdown: _Shut
     for label, host, port, flag in (
         ("embedded AWS", "127.0.0.1", options.aws_port, "--aws-port"),
         ("HTTP API", options.host, options.port, "--port"),
+        *([("web pages", options.host, options.web_port, "--web-port")] if options.web_port else []),
     ):
         if not port_is_free(host, port):
             print(
@@ -162,6 +164,15 @@ def _run(options: argparse.Namespace, stopping: threading.Event, shutdown: _Shut
     server.start()
     shutdown.add("HTTP API", server.stop)
 
+    web_url = ""
+    if options.web_port:
+        from shared.local_stack.web import WebServer
+
+        web = WebServer(api_url=f"http://{api_host}:{server.port}", host=options.host, port=options.web_port)
+        web.start()
+        shutdown.add("web pages", web.stop)
+        web_url = f"http://{api_host}:{web.port}"
+
     from shared.local_stack.workers import start_workers
 
     workers = start_workers(provisioned.outputs)
@@ -175,6 +186,7 @@ def _run(options: argparse.Namespace, stopping: threading.Event, shutdown: _Shut
 
     _announce(
         api_url=f"http://{api_host}:{server.port}",
+        web_url=web_url,
         endpoint=aws.endpoint_url,
         region=aws.region,
         stage=options.stage,
@@ -191,6 +203,7 @@ def _run(options: argparse.Namespace, stopping: threading.Event, shutdown: _Shut
 def _announce(
     *,
     api_url: str,
+    web_url: str,
     endpoint: str,
     region: str,
     stage: str,
@@ -205,6 +218,7 @@ def _announce(
         f"referral211 is ready in {seconds:.1f} s / referral211 est prêt (stage {stage})",
         "",
         f"  API                {api_url}/",
+        *([f"  Web pages          {web_url}/   (directory / répertoire; admin.html; stats.html)"] if web_url else []),
         f"  Embedded AWS       {endpoint}   (moto, region {region}; AWS embarqué)",
         "",
         "  Resources (stack outputs) / Ressources (sorties de la pile) :",

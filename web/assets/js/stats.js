@@ -1,0 +1,5 @@
+// Placeholder: the stats page is being written.
+import { boot } from "./core.js";
+
+const STRINGS = { fr: {}, en: {} };
+boot(STRINGS).then(() => document.getElementById("app").replaceChildren());
