@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "events": ("events", "Regenerate or check the event catalogue in events/ from the pydantic models."),
     "package": ("package", "Build the deployable SAM template and Lambda zip (chalice package + infra/)."),
     "bench": ("bench", "Run the benchmarks and print their tables (also written as JSON)."),
+    "web": ("web", "Publish the web pages (directory, admin console, analyst dashboard) to a deployed stack."),
     "stats": ("stats", "Social analysis: `stats rebuild --from --to` recomputes tables from the event log."),
 }
 

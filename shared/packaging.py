@@ -39,6 +39,7 @@ DEV_ONLY = frozenset(
         "shared/local_stack",
         "shared/packaging.py",
         "shared/infra_template.py",
+        "shared/web_assets.py",
     }
 )
 _IGNORED_NAMES = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", "tests", "test_*.py", "*.egg-info")

@@ -367,7 +367,7 @@ def _get(url: str) -> tuple[int, Any]:
 @pytest.mark.slow
 def test_up_serves_the_seeded_directory_and_stops_on_sigint(tmp_path: Path) -> None:
     pytest.importorskip("shared.sample_data.generator", reason="the sample generator is not written yet")
-    port, aws_port = free_port(), free_port()
+    port, aws_port, web_port = free_port(), free_port(), free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "REFERRAL211_"))}
     environment["REFERRAL211_DEV_KEY_PATH"] = str(tmp_path / "dev-jwt-key.pem")
     command = [
@@ -379,6 +379,8 @@ def test_up_serves_the_seeded_directory_and_stops_on_sigint(tmp_path: Path) -> N
         str(port),
         "--aws-port",
         str(aws_port),
+        "--web-port",
+        str(web_port),
         "--seed",
         "sample",
         "--size",
@@ -405,6 +407,11 @@ def test_up_serves_the_seeded_directory_and_stops_on_sigint(tmp_path: Path) -> N
                 pytest.xfail(f"GET /services answered {status}: the route is not finished yet ({page})")
             assert status == 200, page
             assert page["total_items"] > 0 and len(page["contents"]) == 5
+            # The web pages are served beside the API, and told where it is.
+            status, config = _get(f"http://127.0.0.1:{web_port}/config.json")
+            assert status == 200 and config["apiBase"] == f"http://127.0.0.1:{port}", config
+            with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/", timeout=30) as home:
+                assert home.status == 200 and b'id="app"' in home.read()
         finally:
             if process.poll() is None:
                 process.send_signal(signal.SIGINT)
