@@ -119,7 +119,7 @@ def test_empty_results_show_suggestions_that_apply(stack: Stack, page: Any) -> N
     assert answer["total_items"] == 0 and answer["suggestions"]
     page.goto(stack.url("index.html", **query))
     # THEN the page says so honestly and offers the API's suggestions as links
-    expect(page.get_by_role("status")).to_have_text("Aucun résultat")
+    expect(page.get_by_role("status")).to_have_text("Aucun résultat : Nord-du-Québec")
     expect(page.get_by_text("Aucun service ne correspond à cette recherche.")).to_be_visible()
     area = next(s for s in answer["suggestions"] if s["type"] == "area")
     link = page.locator(".suggestions a").filter(has_text=area["name"]).first
@@ -295,3 +295,37 @@ def test_service_desktop_english_screenshot(stack: Stack, page: Any) -> None:
     expect(page.get_by_role("heading", name="Talk to someone")).to_be_visible()
     screenshot(page, "service-desktop-en")
     assert not page.js_errors
+
+
+def test_opening_hours_are_read_in_montreal_time(stack: Stack, page: Any) -> None:
+    # GIVEN the page's hours logic (listing.js) and a weekday schedule, split hours, a late night and a closure
+    page.goto(stack.url("index.html"))
+    expect(page.get_by_role("heading", name="Parcourir par catégorie")).to_be_visible()
+    results = page.evaluate(
+        """async () => {
+        const m = await import('./assets/js/listing.js');
+        const week = [{freq: 'WEEKLY', byday: 'MO,TU,WE,TH,FR', opens_at: '08:30', closes_at: '12:00'},
+                      {freq: 'WEEKLY', byday: 'MO,TU,WE,TH,FR', opens_at: '13:00', closes_at: '17:00'}];
+        const night = [{freq: 'WEEKLY', byday: 'FR', opens_at: '22:00', closes_at: '02:00'}];
+        const holidays = [...week, {valid_from: '2026-12-24', valid_to: '2027-01-03', description: 'Fêtes'}];
+        // 2026-11-23 is a Monday; Montréal is UTC-5 in November
+        const at = (iso) => new Date(iso);
+        return {
+          morning: m.openState(week, at('2026-11-23T14:00:00Z')),
+          lunch: m.openState(week, at('2026-11-23T17:30:00Z')),
+          friday_evening: m.openState(week, at('2026-11-27T23:00:00Z')),
+          after_midnight: m.openState(night, at('2026-11-28T06:30:00Z')),
+          holidays: m.openState(holidays, at('2026-12-28T15:00:00Z')),
+          none: m.openState([], at('2026-11-23T14:00:00Z')),
+          tel: m.telHref('418 555-0145'),
+        };
+    }"""
+    )
+    # THEN each reads as a person expects
+    assert results["morning"] == {"kind": "open", "text": "Ouvert maintenant · ferme à 12 h"}
+    assert results["lunch"] == {"kind": "closed", "text": "Fermé · ouvre aujourd'hui à 13 h"}
+    assert results["friday_evening"] == {"kind": "closed", "text": "Fermé · ouvre lundi à 8 h 30"}
+    assert results["after_midnight"] == {"kind": "open", "text": "Ouvert maintenant · ferme à 2 h"}
+    assert results["holidays"] == {"kind": "closed", "text": "Fermé · ouvre lundi à 8 h 30"}
+    assert results["none"]["kind"] == "unknown"
+    assert results["tel"] == "tel:+14185550145"

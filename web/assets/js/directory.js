@@ -47,6 +47,8 @@ const PAGE = {
     "filters.reset": "Tout effacer",
     "results.title": "Résultats",
     "results.count.0": "Aucun résultat",
+    "results.count.0.where": "Aucun résultat : {where}",
+    "near.where": "près de vous",
     "results.count.1": "1 résultat",
     "results.count.n": "{count} résultats",
     "results.searching": "Recherche en cours…",
@@ -59,10 +61,11 @@ const PAGE = {
     "results.start": "Écrivez ce dont vous avez besoin, ou choisissez une catégorie.",
     "browse.title": "Parcourir par catégorie",
     "suggest.title": "Suggestions",
-    "suggest.area": "{count} résultats en {name}",
-    "suggest.area.one": "1 résultat en {name}",
+    "suggest.area": "{name} : {count} résultats",
+    "suggest.area.one": "{name} : 1 résultat",
     "suggest.area.distance": " (à {distance} km)",
     "suggest.category": "{name} : {count} résultats",
+    "suggest.category.one": "{name} : 1 résultat",
     "suggest.query": "Chercher « {search} » ({count} résultats)",
     "result.organization": "Organisme : {name}",
     "result.free": "Gratuit",
@@ -107,6 +110,8 @@ const PAGE = {
     "filters.reset": "Clear all",
     "results.title": "Results",
     "results.count.0": "No results",
+    "results.count.0.where": "No results: {where}",
+    "near.where": "near you",
     "results.count.1": "1 result",
     "results.count.n": "{count} results",
     "results.searching": "Searching…",
@@ -119,10 +124,11 @@ const PAGE = {
     "results.start": "Type what you need, or choose a category.",
     "browse.title": "Browse by category",
     "suggest.title": "Suggestions",
-    "suggest.area": "{count} results in {name}",
-    "suggest.area.one": "1 result in {name}",
+    "suggest.area": "{name}: {count} results",
+    "suggest.area.one": "{name}: 1 result",
     "suggest.area.distance": " ({distance} km away)",
     "suggest.category": "{name}: {count} results",
+    "suggest.category.one": "{name}: 1 result",
     "suggest.query": "Search “{search}” ({count} results)",
     "result.organization": "Organisation: {name}",
     "result.free": "Free",
@@ -435,7 +441,7 @@ function showError(error, query) {
       return;
     }
   } else {
-    ui.status.textContent = error.message || t("problem.generic");
+    ui.status.textContent = ""; // the alert below says it
   }
   showProblem(ui.results, error, async () => {
     await loadLookups();
@@ -491,7 +497,7 @@ function localizedMessage(item) {
   return state.lang === "en" ? item.message_en || item.message : item.message || item.message_en;
 }
 
-function renderNotices(query, answer) {
+function noticeBlocks(query, answer) {
   const items = (answer.notices || []).filter((notice) => localizedMessage(notice));
   const suggestions = answer.suggestions || [];
   const blocks = [];
@@ -509,7 +515,7 @@ function renderNotices(query, answer) {
             ? t("suggest.area.distance", { distance: formatNumber(Math.round(suggestion.distance_m / 1000)) }) : "");
       } else if (suggestion.type === "category") {
         target = { ...query, taxonomy_term_id: suggestion.taxonomy_term_id, page: "" };
-        text = t("suggest.category", suggestion);
+        text = t(suggestion.count === 1 ? "suggest.category.one" : "suggest.category", suggestion);
       } else if (suggestion.type === "query") {
         target = { ...query, search: suggestion.search, page: "" };
         text = t("suggest.query", suggestion);
@@ -520,7 +526,7 @@ function renderNotices(query, answer) {
     });
     blocks.push(h("div", { class: "notice suggestions" }, h("h2", {}, t("suggest.title")), h("ul", {}, links)));
   }
-  ui.notices.replaceChildren(...blocks);
+  return blocks;
 }
 
 function resultCard(item, index) {
@@ -558,15 +564,17 @@ function clip(text, length) {
 
 function renderResults(query, answer) {
   const total = answer.total_items || 0;
-  ui.status.textContent = countText(total);
-  renderNotices(query, answer);
   const items = answer.contents || [];
+  const where = placeName(query);
+  ui.status.textContent = total === 0 && where ? t("results.count.0.where", { where }) : countText(total);
+  const blocks = noticeBlocks(query, answer);
   if (!items.length) {
+    ui.notices.replaceChildren(h("p", { class: "empty" }, t("results.empty")), ...blocks);
     ui.results.replaceChildren(
-      h("p", { class: "empty" }, t("results.empty")),
       h("p", {}, t("results.empty.help"), " ", h("a", { href: "tel:211" }, t("line.dial"))),
     );
   } else {
+    ui.notices.replaceChildren(...blocks);
     const page = answer.page_number || 1;
     const pages = answer.total_pages || 1;
     const start = (page - 1) * PER_PAGE + 1;
@@ -577,6 +585,14 @@ function renderResults(query, answer) {
   }
   updateMap(items);
   updateLine(query, items, answer);
+}
+
+/** Where the search looked, for "No results in …". */
+function placeName(query) {
+  if (query.postcode) return query.postcode;
+  if (query.lat && query.lng) return t("near.where");
+  if (query.region && regionNames[query.region]) return regionNames[query.region];
+  return "";
 }
 
 function pager(query, page, pages) {
