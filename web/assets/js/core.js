@@ -159,7 +159,7 @@ export class ApiError extends Error {
 /**
  * Calls the API. `query` values that are null, undefined or "" are left out; arrays repeat the parameter.
  * `body` is JSON-encoded unless it is a Blob, File, ArrayBuffer or string (sent as is with `contentType`).
- * `as`: "json" (default), "text" or "blob". Sends the signed-in token unless `auth: false`.
+ * `as`: "json" (default), "text", "blob" or "response" (the successful fetch Response itself). Sends the signed-in token unless `auth: false`.
  */
 export async function api(path, { method = "GET", query = {}, body, contentType, headers = {}, as = "json", auth = true, signal } = {}) {
   const url = new URL(path.replace(/^\//, ""), (state.config.apiBase || location.origin).replace(/\/?$/, "/"));
@@ -191,6 +191,7 @@ export async function api(path, { method = "GET", query = {}, body, contentType,
     clearTimeout(timer);
   }
   if (!response.ok) throw await errorFrom(response);
+  if (as === "response") return response; // the caller reads headers (Content-Disposition) and body
   if (as === "blob") return response.blob();
   if (as === "text") return response.text();
   if (response.status === 204) return null;
