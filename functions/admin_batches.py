@@ -50,16 +50,21 @@ _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,200}$")
 
 
 @lru_cache(maxsize=4)
-def _importer(table: str, batches_table: str, bucket: str, bus: str, inline_max: int, workers: int) -> Any:
+def _importer(
+    table: str, batches_table: str, bucket: str, bus: str, search_bucket: str, inline_max: int, workers: int
+) -> Any:
     from shared.aws.event_bus import EventPublisher
+    from shared.aws.s3 import Bucket
     from shared.batches.importer import Importer
     from shared.batches.store import BatchStore
     from shared.directory.repository import DirectoryRepository
+    from shared.search.store import IndexStore
 
     return Importer(
         DirectoryRepository(table),
         BatchStore(batches_table, bucket),
         EventPublisher(bus),
+        search_index=IndexStore(Bucket(search_bucket)),
         inline_max_services=inline_max,
         write_workers=workers,
     )
@@ -75,6 +80,7 @@ def importer() -> Any:
         settings.batches_table,
         settings.batches_bucket,
         settings.event_bus_name,
+        settings.search_bucket,
         settings.batch_inline_max_services,
         workers,
     )
@@ -260,25 +266,23 @@ def batch_upload(event: Any) -> None:
 
 # ---- search freshness
 # -----------------------------------------------------------------------------------------
-# SearchRefreshQueue (fed by SearchRefreshRule on the custom bus) -> one index rebuild per changed region.
-# The event
-# source mapping with ReportBatchItemFailures is SearchRefreshQueueMapping in infra/template.yaml.
+# SearchRefreshQueue (fed by SearchRefreshRule on the custom bus) -> per changed region, the changes the batch
+# recorded for search applied to the region's index (no directory read; a rebuild when a record is missing). The
+# event source mapping with ReportBatchItemFailures is SearchRefreshQueueMapping in infra/template.yaml.
 
 
 @lru_cache(maxsize=4)
-def _rebuilder(table: str, bucket: str) -> Any:
-    from shared.batches.freshness import default_rebuilder
+def _refresh(table: str, bucket: str) -> Any:
+    from shared.batches.freshness import default_refresh
 
-    return default_rebuilder(table, bucket)
+    return default_refresh(table, bucket)
 
 
 def handle_search_refresh(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     from shared.batches.freshness import handle_records
 
     settings = get_settings()
-    return handle_records(
-        event.get("Records") or [], _rebuilder(settings.directory_table, settings.search_bucket)
-    )
+    return handle_records(event.get("Records") or [], _refresh(settings.directory_table, settings.search_bucket))
 
 
 @blueprint.lambda_function(name="search_refresh")

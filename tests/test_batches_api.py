@@ -3,6 +3,7 @@ replace guard, history and restore, duplicates, uploads, events, and that a reje
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -263,6 +264,46 @@ def test_events_published_per_changed_listing_and_per_batch(api: Any, admin02: s
     )
     assert len(changed) == 3 and {e["detail"]["region"] for e in changed} == {"02"}
     assert all("admin" not in str(e["detail"]) for e in events)  # no person in events
+
+
+def test_a_batch_becomes_searchable_without_its_region_being_read_back(
+    api: Any, admin02: str, aws_calls: Any
+) -> None:
+    from functions.admin_batches import handle_search_refresh
+    from shared.aws.s3 import Bucket
+    from shared.search.engine import SearchEngine
+    from shared.search.params import SearchParams
+    from shared.search.store import IndexStore, StoreIndexProvider
+
+    store = IndexStore(Bucket(get_settings().search_bucket))
+
+    def refresh() -> dict[str, Any]:
+        # what SearchRefreshQueue delivers: the batch's ListingsBatchApplied (its listing events are not routed)
+        announced = bus_events("ListingsBatchApplied")
+        records = [{"messageId": str(n), "body": json.dumps(e)} for n, e in enumerate(announced)]
+        aws_calls.reset()
+        return handle_search_refresh({"Records": records})
+
+    def found(text: str) -> list[str]:
+        engine = SearchEngine(StoreIndexProvider(store))
+        result = engine.search(SearchParams.from_query({"search": text, "region": "02"}), "service", 1, 10)
+        return [h.id for h in result.hits]
+
+    # GIVEN a first batch into an empty region (and later the same export with one listing renamed)
+    bus_events()
+    post_batch(api, admin02, fixture("saguenay.csv"), CSV)
+    # WHEN its announcement reaches the search refresh consumer
+    assert refresh() == {"batchItemFailures": []}
+    # THEN the region's index holds the batch, built from the batch's own records: not one DynamoDB request
+    assert aws_calls.of("dynamodb") == {}
+    popote = found("popote roulante")
+    assert popote and store.pointer("02").documents > 0
+    renamed = fixture("saguenay.csv").decode().replace("Popote roulante", "Popote roulante du Lac")
+    _, second = post_batch(api, admin02, renamed.encode(), CSV)
+    assert second["counts"]["updated"] == 1
+    assert refresh() == {"batchItemFailures": []}
+    assert aws_calls.of("dynamodb") == {}
+    assert found("popote roulante du lac")[:1] == popote[:1]
 
 
 @pytest.fixture

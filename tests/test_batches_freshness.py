@@ -33,7 +33,7 @@ def test_a_batch_rebuilds_its_changed_regions_once_and_its_listing_events_nothin
             _record("c", restored),
             {"messageId": "d", "body": "not json"},
         ],
-        rebuilt.append,
+        lambda region, events: rebuilt.append(region) is None,
     )
     assert sorted(rebuilt) == ["02", "03", "06"] and answer == {"batchItemFailures": []}
 
@@ -44,9 +44,10 @@ def test_a_failed_rebuild_reports_only_its_messages() -> None:
         update={"change": "restored", "batch_id": None, "region": "06"}
     )
 
-    def rebuild(region: str) -> None:
+    def rebuild(region: str, events: list[str]) -> bool:
         if region == "02":
             raise RuntimeError("index store down")
+        return True
 
     answer = handle_records([_record("a", applied), _record("c", restored)], rebuild)
     assert answer == {"batchItemFailures": [{"itemIdentifier": "a"}]}

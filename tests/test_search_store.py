@@ -164,3 +164,88 @@ def test_province_wide_listings_are_found_from_every_region(store: Any) -> None:
     found = names(engine, "violence conjugale", region="02")
     assert "Ligne d'urgence en violence conjugale" in found  # owned by Montréal, serves all Québec
     assert len(found) == len(set(found))
+
+
+def _renamed(service: Any, name: str) -> Any:
+    return service.model_copy(update={"name": service.name.model_copy(update={"fr": name})})
+
+
+def test_recorded_changes_are_applied_without_reading_the_directory(store: Any, aws_calls: Any) -> None:
+    from shared.config import get_settings
+    from shared.directory.repository import DirectoryRepository
+    from shared.search.indexer import RegionDocuments, rebuild_region, refresh_region
+    from shared.search.store import StoreIndexProvider
+
+    # GIVEN region 02 indexed from the directory (the documents are published beside the index)
+    services, orgs = region_02()
+    repository = DirectoryRepository(get_settings().directory_table)
+    list(repository.bulk_load(orgs, services))
+    rebuild_region("02", repository, store)
+    # WHEN a batch renamed a listing (version 1) and recorded that change under its event, which then arrives
+    changes = RegionDocuments("02")
+    changes.merge([(1, _renamed(services[0], "Zoothérapie"))])
+    store.put_changes("02", "event-1", changes.to_bytes())
+    aws_calls.reset()
+    assert refresh_region("02", ["event-1"], repository, store) is True
+    # THEN the region's index has it without one DynamoDB request, and names the event; the record is gone
+    assert aws_calls.of("dynamodb") == {}
+    engine = SearchEngine(StoreIndexProvider(store))
+    assert ids(engine, "zoothérapie")[:1] == [services[0].id]
+    assert store.pointer("02").includes(["event-1"]) and store.read_changes("02", "event-1") is None
+    # AND the same event delivered again costs nothing; an event without a record rebuilds from the directory
+    version = store.pointer("02").version
+    assert refresh_region("02", ["event-1"], repository, store) is False
+    assert store.pointer("02").version == version and aws_calls.of("dynamodb") == {}
+    assert refresh_region("02", ["event-2"], repository, store) is True
+    assert set(aws_calls.of("dynamodb")) == {"Query", "BatchGetItem"}
+    assert store.pointer("02").includes(["event-1", "event-2"])
+
+
+def test_concurrent_publishers_keep_each_others_changes(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.config import get_settings
+    from shared.directory.repository import DirectoryRepository
+    from shared.search.indexer import RegionDocuments, apply_changes, rebuild_region
+    from shared.search.store import PointerMoved, StoreIndexProvider
+
+    services, orgs = region_02()
+    repository = DirectoryRepository(get_settings().directory_table)
+    list(repository.bulk_load(orgs, services))
+    rebuild_region("02", repository, store)
+    first, second = RegionDocuments("02"), RegionDocuments("02")
+    first.merge([(1, _renamed(services[0], "Zoothérapie"))])
+    second.merge([(1, _renamed(services[1], "Hippothérapie"))])
+    # GIVEN a publisher that read the pointer just before another one published its own change
+    read_pointer = store.current
+    calls = {"n": 0}
+
+    def current_then_overtaken(partition: str) -> Any:
+        found = read_pointer(partition)
+        calls["n"] += 1
+        if calls["n"] == 1:
+            apply_changes("02", store, repository, {"event-b": second})
+        return found
+
+    publish = store.publish
+    refused: list[str] = []
+
+    def counted_publish(partition: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return publish(partition, *args, **kwargs)
+        except PointerMoved:
+            refused.append(partition)
+            raise
+
+    monkeypatch.setattr(store, "current", current_then_overtaken)
+    monkeypatch.setattr(store, "publish", counted_publish)
+    # WHEN it publishes: its conditional write is refused, it starts again from the new version
+    apply_changes("02", store, repository, {"event-a": first})
+    monkeypatch.undo()
+    assert refused == ["02"]
+    # THEN both changes are in the index, and an older version of a listing never replaces a newer one
+    older = RegionDocuments("02")
+    older.merge([(0, services[0])])
+    apply_changes("02", store, repository, {"event-c": older})
+    engine = SearchEngine(StoreIndexProvider(store))
+    assert ids(engine, "zoothérapie")[:1] == [services[0].id]
+    assert ids(engine, "hippothérapie")[:1] == [services[1].id]
+    assert store.pointer("02").includes(["event-a", "event-b", "event-c"])

@@ -14,6 +14,7 @@ from shared.errors import Conflict, ServiceUnavailable
 
 Key = tuple[str, str]
 BATCH_GET_MAX = 100
+BATCH_GET_WORKERS = 8
 BATCH_WRITE_MAX = 25
 TRANSACT_MAX = 100
 _RETRYABLE = {
@@ -69,27 +70,39 @@ class Table:
         return answer.get("Item")
 
     def batch_get(self, keys: list[Key], *, consistent: bool = False) -> dict[Key, dict[str, Any]]:
-        found: dict[Key, dict[str, Any]] = {}
+        """Items by key, 100 per BatchGetItem; more than one call's worth are fetched BATCH_GET_WORKERS at a
+        time (a batch's or a region's thousands of keys in the time of a few calls, not of dozens in a row)."""
         unique = list(dict.fromkeys(keys))
-        for start in range(0, len(unique), BATCH_GET_MAX):
-            pending: list[dict[str, Any]] = [
-                {"PK": {"S": pk}, "SK": {"S": sk}} for pk, sk in unique[start : start + BATCH_GET_MAX]
-            ]
-            attempt = 0
-            while pending:
-                try:
-                    request: dict[str, Any] = {"Keys": pending}
-                    if consistent:
-                        request["ConsistentRead"] = True
-                    answer = self.client.batch_get_item(RequestItems={self.name: request})
-                except Exception as error:
-                    raise _translate(error) from error
-                for item in answer.get("Responses", {}).get(self.name, []):
-                    found[(item["PK"]["S"], item["SK"]["S"])] = item
-                pending = answer.get("UnprocessedKeys", {}).get(self.name, {}).get("Keys", [])
-                attempt += 1
-                if pending:
-                    _backoff(attempt)
+        chunks = [unique[start : start + BATCH_GET_MAX] for start in range(0, len(unique), BATCH_GET_MAX)]
+        found: dict[Key, dict[str, Any]] = {}
+        if len(chunks) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(BATCH_GET_WORKERS, len(chunks))) as pool:
+                for part in pool.map(lambda chunk: self._batch_get_chunk(chunk, consistent), chunks):
+                    found.update(part)
+        elif chunks:
+            found = self._batch_get_chunk(chunks[0], consistent)
+        return found
+
+    def _batch_get_chunk(self, keys: list[Key], consistent: bool) -> dict[Key, dict[str, Any]]:
+        found: dict[Key, dict[str, Any]] = {}
+        pending: list[dict[str, Any]] = [{"PK": {"S": pk}, "SK": {"S": sk}} for pk, sk in keys]
+        attempt = 0
+        while pending:
+            try:
+                request: dict[str, Any] = {"Keys": pending}
+                if consistent:
+                    request["ConsistentRead"] = True
+                answer = self.client.batch_get_item(RequestItems={self.name: request})
+            except Exception as error:
+                raise _translate(error) from error
+            for item in answer.get("Responses", {}).get(self.name, []):
+                found[(item["PK"]["S"], item["SK"]["S"])] = item
+            pending = answer.get("UnprocessedKeys", {}).get(self.name, {}).get("Keys", [])
+            attempt += 1
+            if pending:
+                _backoff(attempt)
         return found
 
     def query_index(self, index: str, pk: str, sk_prefix: str | None = None) -> Iterator[dict[str, Any]]:

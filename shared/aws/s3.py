@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.aws.clients import client as aws_client
-from shared.errors import ServiceUnavailable
+from shared.errors import Conflict, ServiceUnavailable
 
 _MISSING = {"NoSuchKey", "404", "NotFound", "NoSuchBucket"}
 
@@ -52,6 +52,26 @@ class Bucket:
         try:
             answer = self.client.put_object(Bucket=self.name, Key=key, Body=body, ContentType=content_type)
         except Exception as error:
+            raise _unavailable(error) from error
+        return str(answer.get("ETag", ""))
+
+    def put_if(
+        self, key: str, body: bytes, *, if_match: str | None, content_type: str = "application/octet-stream"
+    ) -> str:
+        """Write an object only if it is still the version read (ETag `if_match`), or, with None, only if it does
+        not exist yet (S3 conditional writes); Conflict otherwise. Returns the new ETag."""
+        condition = {"IfMatch": if_match} if if_match else {"IfNoneMatch": "*"}
+        try:
+            answer = self.client.put_object(
+                Bucket=self.name, Key=key, Body=body, ContentType=content_type, **condition
+            )
+        except Exception as error:
+            if _code(error) in ("PreconditionFailed", "412", "ConditionalRequestConflict", "409"):
+                raise Conflict(
+                    "L'objet a changé entre-temps.",
+                    message_en="The object changed meanwhile.",
+                    details={"key": key},
+                ) from error
             raise _unavailable(error) from error
         return str(answer.get("ETag", ""))
 

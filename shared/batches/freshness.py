@@ -1,14 +1,13 @@
-"""Search freshness: listing events -> one rebuild per changed region (shared/search/indexer.py).
+"""Search freshness: listing events -> a region's index that includes them (shared/search/indexer.py).
 
-Consumes the EventBridge events the batches publish, delivered through SQS (`SearchRefreshQueue`, rule
-`SearchRefreshRule` in infra/template.yaml) and read in batches. A batch of thousands of listings publishes
-thousands
-of `ListingChanged` and one `ListingsBatchApplied`: only the latter triggers a rebuild (the batch's own
-listing
-events are skipped), so an import costs one rebuild per region it changed. `ListingChanged` without a batch (a
-restore) rebuilds its region. Delivery is at least once and a rebuild is idempotent (it reads the directory
-as it
-is), so a duplicate costs a rebuild and nothing else; regions are coalesced within a delivery.
+Reads the EventBridge events the batches publish, delivered through SQS (`SearchRefreshQueue`, rule
+`SearchRefreshRule` in infra/template.yaml) in batches. A batch of thousands of listings publishes thousands of
+`ListingChanged` and one `ListingsBatchApplied`: only the latter concerns search (the batch's own listing events
+are skipped). `ListingChanged` without a batch (a restore) concerns its region. Before publishing, the writer
+recorded what the event changed in each region (`IndexStore.put_changes`); per region, the consumer applies those
+records to the documents of the region's current index (`indexer.refresh_region`): no read of the directory. An
+event the index already holds costs one S3 GET (delivery is at least once); one whose record is missing, a
+rebuild of the region from the directory. Regions are coalesced within a delivery.
 """
 
 from __future__ import annotations
@@ -41,9 +40,13 @@ def regions_of(envelope: dict[str, Any]) -> set[str]:
     return set()
 
 
-def handle_records(records: Iterable[dict[str, Any]], rebuild: Callable[[str], Any]) -> dict[str, Any]:
-    """SQS records whose bodies are EventBridge events -> rebuilds; a partial batch response for failures."""
-    by_region: dict[str, list[str]] = {}
+# (region, ids of the events to include) -> whether the region was rebuilt (False: its index included them)
+Refresh = Callable[[str, list[str]], bool]
+
+
+def handle_records(records: Iterable[dict[str, Any]], refresh: Refresh) -> dict[str, Any]:
+    """SQS records whose bodies are EventBridge events -> refreshes; a partial batch response for failures."""
+    by_region: dict[str, tuple[list[str], list[str]]] = {}
     failures: list[dict[str, str]] = []
     for record in records:
         try:
@@ -51,25 +54,30 @@ def handle_records(records: Iterable[dict[str, Any]], rebuild: Callable[[str], A
         except (orjson.JSONDecodeError, KeyError, TypeError):
             logger.warning("search refresh: unreadable message", message_id=record.get("messageId"))
             continue
+        event_id = (envelope.get("detail") or {}).get("event_id")
         for region in regions_of(envelope):
-            by_region.setdefault(region, []).append(record["messageId"])
-    for region, message_ids in sorted(by_region.items()):
+            message_ids, event_ids = by_region.setdefault(region, ([], []))
+            message_ids.append(record["messageId"])
+            if event_id:
+                event_ids.append(str(event_id))
+    for region, (message_ids, event_ids) in sorted(by_region.items()):
         try:
-            rebuild(region)
-            logger.info("search index refreshed", region=region, messages=len(message_ids))
+            rebuilt = refresh(region, event_ids)
+            logger.info("search index refreshed" if rebuilt else "search index already current", region=region,
+                        messages=len(message_ids))
         except Exception:
             logger.exception("search refresh failed", region=region)
             failures.extend({"itemIdentifier": m} for m in message_ids)
     return {"batchItemFailures": failures}
 
 
-def default_rebuilder(directory_table: str, search_bucket: str) -> Callable[[str], Any]:
-    """`rebuild_region` of the search indexer on the directory and the search bucket."""
+def default_refresh(directory_table: str, search_bucket: str) -> Refresh:
+    """`refresh_region` of the search indexer on the directory and the search bucket."""
     from shared.aws.s3 import Bucket
     from shared.directory.repository import DirectoryRepository
-    from shared.search.indexer import rebuild_region
+    from shared.search.indexer import refresh_region
     from shared.search.store import IndexStore
 
     repository = DirectoryRepository(directory_table)
     store = IndexStore(Bucket(search_bucket))
-    return lambda region: rebuild_region(region, repository, store)
+    return lambda region, event_ids: refresh_region(region, event_ids, repository, store)

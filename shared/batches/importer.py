@@ -17,11 +17,11 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -37,6 +37,9 @@ from shared.errors import Conflict, DomainError, Forbidden, NotFound, PayloadToo
 from shared.event_contracts import EventDetail, ListingChanged, ListingsBatchApplied
 from shared.identity import Principal, require_regions, require_role
 from shared.observability import logger
+
+if TYPE_CHECKING:
+    from shared.search.store import IndexStore
 
 ADMIN_ROLES = ("region-admin", "platform-admin")
 REPLACE_GUARD_SHARE = 0.20
@@ -146,6 +149,7 @@ class Importer:
         store: BatchStore,
         publisher: EventPublisher,
         *,
+        search_index: IndexStore | None = None,
         inline_max_services: int = 5000,
         write_workers: int = WRITE_WORKERS,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -153,6 +157,7 @@ class Importer:
         self.repository = repository
         self.store = store
         self.publisher = publisher
+        self.search_index = search_index
         self.inline_max_services = inline_max_services
         self.write_workers = max(1, write_workers)
         self.clock = clock
@@ -466,12 +471,17 @@ class Importer:
         timer.lap("validate")
         counts: dict[str, int] = {"received": received, "rejected": validated.rejected_rows}
 
-        # Aliases: incoming ids an admin linked or merged into existing listings.
         services = [(record, service) for record, service in validated.services]
-        aliases = self.repository.get_aliases([s.id for _, s in services]) if services else {}
+        stored = self.repository.get_stored_services([s.id for _, s in services]) if services else {}
+        # Aliases: incoming ids an admin linked or merged into existing listings. Such an id never became a
+        # listing (its duplicate was held back), so only ids that are not listings are looked up: a re-import
+        # of known listings reads no alias.
+        unknown = [s.id for _, s in services if s.id not in stored]
+        aliases = self.repository.get_aliases(unknown) if unknown else {}
         if aliases:
             services = [(r, s.model_copy(update={"id": aliases.get(s.id, s.id)})) for r, s in services]
-        stored = self.repository.get_stored_services([s.id for _, s in services]) if services else {}
+            targets = sorted(set(aliases.values()) - set(stored))
+            stored.update(self.repository.get_stored_services(targets) if targets else {})
         org_ids = set(validated.organizations) | {s.organization_id for _, s in services}
         stored_orgs = self.repository.get_stored_organizations(sorted(org_ids)) if org_ids else {}
 
@@ -508,18 +518,19 @@ class Importer:
         org_names = {o.id: o.name.pick("fr") for o in (c.organization for c in org_changes)}
         org_names.update({k: v.organization.name.pick("fr") for k, v in stored_orgs.items()})
         creates = [c for c in changes if c.action == "create"]
-        found = (
-            duplicates.find(
+        region_was_empty = False
+        found: list[duplicates.PossibleDuplicate] = []
+        if creates:
+            service_entries = self.repository.list_entries("SVC", regions=[region])
+            org_entries = self.repository.list_entries("ORG", regions=[region])
+            # Read before any write: an empty region's index is then built from this batch alone.
+            region_was_empty = not service_entries and not org_entries
+            found = duplicates.find(
                 [(c.service, org_names.get(c.service.organization_id, ""), c.ref) for c in creates],
-                [e for e in self.repository.list_entries("SVC", regions=[region]) if e.id not in stored],
-                {e.id: e.sort for e in self.repository.list_entries("ORG", regions=[region])}
-                if creates
-                else {},
+                [e for e in service_entries if e.id not in stored],
+                {e.id: e.sort for e in org_entries},
                 self.repository.get_services,
             )
-            if creates
-            else []
-        )
         held = {d.incoming_id for d in found}
         timer.lap("diff_and_duplicates")
         if batch["mode"] == "replace":
@@ -571,7 +582,9 @@ class Importer:
             return Outcome(batch, 200)
 
         stamp = self._stamper(batch, principal, now)
-        self._write_organizations([c for c in org_changes if c.action != "unchanged"], stamp)
+        organizations_written = self._write_organizations(
+            [c for c in org_changes if c.action != "unchanged"], stamp
+        )
         to_write = [c for c in changes if c.action != "unchanged" and c.service.id not in held]
         merged_conflicts: list[dict[str, Any]] = []
         groups = self._groups(to_write, stamp)
@@ -584,6 +597,7 @@ class Importer:
                     for rs in pool.map(lambda g: self._write_group(g, stamp, merged_conflicts), groups)
                     for r in rs
                 ]
+        del groups  # every listing's DynamoDB items: hundreds of MB for a 50,000-listing upload
         applied = [r for r in results if r is not None]
         late_unchanged = len(to_write) - len(applied)
         if late_unchanged:
@@ -592,7 +606,7 @@ class Importer:
         counts["conflicts_merged"] = len(merged_conflicts)
         report["conflicts_merged"] = merged_conflicts
         timer.lap("write")
-        self._publish(batch, applied, counts)
+        self._announce(batch, applied, organizations_written, counts, region_was_empty)
         timer.lap("events")
         batch["timings_s"] = timer.laps
         batch["status"] = "applied"
@@ -708,10 +722,9 @@ class Importer:
 
     def _write_organizations(
         self, changes: list[diff.OrganizationChange], stamp: Callable[[int], VersionStamp]
-    ) -> None:
-        """Organizations in transactions of up to 100 actions; a group that meets a concurrent change is
-        written
-        one organization at a time."""
+    ) -> list[tuple[diff.OrganizationChange, int]]:
+        """Organizations in transactions of up to 100 actions; a group that meets a concurrent change is written
+        one organization at a time. Returns each change with the version written."""
         groups: list[list[tuple[diff.OrganizationChange, list[dict[str, Any]]]]] = [[]]
         size = 0
         for change in changes:
@@ -724,23 +737,24 @@ class Importer:
                 size = 0
             groups[-1].append((change, actions))
             size += len(actions)
+        written: list[tuple[diff.OrganizationChange, int]] = []
         for group in (g for g in groups if g):
             try:
                 self.repository.write_organization_versions([actions for _, actions in group])
+                written += [(c, (c.previous.stamp.version if c.previous else 0) + 1) for c, _ in group]
             except Conflict:
-                for change, _ in group:
-                    self._write_organization(change, stamp)
+                written += [(change, self._write_organization(change, stamp)) for change, _ in group]
+        return written
 
     def _write_organization(
         self, change: diff.OrganizationChange, stamp: Callable[[int], VersionStamp]
-    ) -> None:
+    ) -> int:
         previous = change.previous
         for _ in range(CONFLICT_RETRIES):
+            version = (previous.stamp.version if previous else 0) + 1
             try:
-                self.repository.write_organization_version(
-                    change.organization, stamp((previous.stamp.version if previous else 0) + 1), previous
-                )
-                return
+                self.repository.write_organization_version(change.organization, stamp(version), previous)
+                return version
             except Conflict:
                 previous = self.repository.get_stored_organizations([change.organization.id]).get(
                     change.organization.id
@@ -822,9 +836,17 @@ class Importer:
             details={"service_id": change.service.id},
         )
 
-    def _publish(
-        self, batch: dict[str, Any], applied: list[tuple[diff.ServiceChange, int]], counts: dict[str, int]
+    def _announce(
+        self,
+        batch: dict[str, Any],
+        applied: list[tuple[diff.ServiceChange, int]],
+        organizations: list[tuple[diff.OrganizationChange, int]],
+        counts: dict[str, int],
+        region_was_empty: bool,
     ) -> None:
+        """One `ListingChanged` per written listing, published from a few threads while this one records for
+        search what the batch changed in each region; then `ListingsBatchApplied`, whose arrival at the search
+        refresh consumer applies those records to the regions' indexes."""
         kinds = {"create": "created", "update": "updated", "deactivate": "deactivated"}
         events: list[EventDetail] = [
             ListingChanged(
@@ -838,26 +860,60 @@ class Importer:
             )
             for c, version in applied
         ]
-        events.append(
-            ListingsBatchApplied(
-                batch_id=batch["id"],
-                region=batch["region"],
-                mode=batch["mode"],
-                format=batch["format"],
-                regions_changed=sorted({c.service.region for c, _ in applied}),
-                created=counts["created"],
-                updated=counts["updated"],
-                unchanged=counts["unchanged"],
-                deactivated=counts["deactivated"],
-                organizations_changed=counts["organizations_created"] + counts["organizations_updated"],
-            )
+        services = [(c.service, c.previous.service.region if c.previous else None, v) for c, v in applied]
+        orgs = [
+            (c.organization, c.previous.organization.region if c.previous else None, v) for c, v in organizations
+        ]
+        announcement = ListingsBatchApplied(
+            batch_id=batch["id"],
+            region=batch["region"],
+            mode=batch["mode"],
+            format=batch["format"],
+            regions_changed=_regions_of(services, orgs),
+            created=counts["created"],
+            updated=counts["updated"],
+            unchanged=counts["unchanged"],
+            deactivated=counts["deactivated"],
+            organizations_changed=counts["organizations_created"] + counts["organizations_updated"],
         )
         # PutEvents takes 10 entries: thousands of listings are hundreds of calls, sent from a few threads.
         slices = [events[i : i + PUBLISH_SLICE] for i in range(0, len(events), PUBLISH_SLICE)]
-        with ThreadPoolExecutor(max_workers=min(PUBLISH_WORKERS, len(slices))) as pool:
-            outcomes = list(pool.map(self.publisher.publish, slices))
+        with ThreadPoolExecutor(max_workers=max(1, min(PUBLISH_WORKERS, len(slices)))) as pool:
+            pending = [pool.submit(self.publisher.publish, s) for s in slices]
+            self._record_for_search(
+                announcement.event_id, services, orgs, [batch["region"]] if region_was_empty else []
+            )
+            outcomes = [p.result() for p in pending]
+        outcomes.append(self.publisher.publish([announcement]))
         batch["events_published"] = sum(o.published for o in outcomes)
         batch["events_not_published"] = sum(o.failed for o in outcomes)
+
+    def _record_for_search(
+        self,
+        event_id: str,
+        services: list[tuple[Service, str | None, int]],
+        organizations: list[tuple[Organization, str | None, int]],
+        empty_regions: Collection[str] = (),
+    ) -> None:
+        """Before `event_id` is published: what its writes changed in each region (listing or organization, at
+        the version written, also in the region it left), which the search refresh consumer applies to the
+        region's index instead of reading the region back (shared/search/indexer.py). A region that had nothing
+        before these writes is recorded whole. A record that cannot be written only costs the consumer a
+        rebuild of the region from the directory."""
+        from shared.search.indexer import RegionDocuments
+
+        if self.search_index is None:
+            return
+        for region in _regions_of(services, organizations):
+            changes = RegionDocuments(region, complete=region in empty_regions)
+            changes.merge(
+                ((v, s) for s, before, v in services if region in (s.region, before)),
+                ((v, o) for o, before, v in organizations if region in (o.region, before)),
+            )
+            try:
+                self.search_index.put_changes(region, event_id, changes.to_bytes())
+            except Exception:
+                logger.exception("changes not recorded for search: the region will be rebuilt", region=region)
 
     # ---- after the batch: duplicates, history, restore
     # ----------------------------------------------------------
@@ -888,6 +944,8 @@ class Importer:
         now = self.clock()
         applied: list[tuple[diff.ServiceChange, int]] = []
         events: list[EventDetail] = []
+        written: list[tuple[Service, str | None, int]] = []
+        organizations_written: list[tuple[Organization, str | None, int]] = []
         for decision in decisions.decisions:
             entry = pending[decision.service_id]
             incoming = Service.model_validate(entry["incoming"])
@@ -898,8 +956,10 @@ class Importer:
                     org = Organization.model_validate(entry["organization"])
                     if not self.repository.get_stored_organizations([org.id]):
                         self.repository.write_organization_version(org, stamp(1), None)
+                        organizations_written.append((org, None, 1))
                 self.repository.write_service_version(incoming, stamp(1), None)
                 applied.append((diff.ServiceChange("create", incoming, None), 1))
+                written.append((incoming, None, 1))
             elif decision.action == "link":
                 self.repository.put_alias(incoming.id, entry["candidate_id"], stamp(0))
             else:
@@ -917,6 +977,7 @@ class Importer:
                     current,
                     extra_puts=[self.repository.alias_item(incoming.id, current.service.id, stamp(version))],
                 )
+                written.append((merged, current.service.region, version))
                 events.append(
                     ListingChanged(
                         service_id=merged.id,
@@ -952,22 +1013,20 @@ class Importer:
         self.store.save(batch, report)
         merged_count = sum(1 for e in events if isinstance(e, ListingChanged) and e.change == "merged")
         if events:
-            # Tells search the batch changed its region again (its listing events alone do not trigger a
-            # rebuild).
-            events.append(
-                ListingsBatchApplied(
-                    batch_id=batch_id,
-                    region=batch["region"],
-                    mode=batch["mode"],
-                    format=batch["format"],
-                    regions_changed=sorted({e.region for e in events if isinstance(e, ListingChanged)}),
-                    created=len(applied),
-                    updated=merged_count,
-                    unchanged=0,
-                    deactivated=0,
-                )
+            # Tells search the batch changed its region again (its listing events alone do not concern it).
+            announcement = ListingsBatchApplied(
+                batch_id=batch_id,
+                region=batch["region"],
+                mode=batch["mode"],
+                format=batch["format"],
+                regions_changed=_regions_of(written, organizations_written),
+                created=len(applied),
+                updated=merged_count,
+                unchanged=0,
+                deactivated=0,
             )
-            self.publisher.publish(events)
+            self._record_for_search(announcement.event_id, written, organizations_written)
+            self.publisher.publish([*events, announcement])
         return self.get(batch_id, principal)
 
     def history(self, service_id: str, principal: Principal) -> dict[str, Any]:
@@ -1015,18 +1074,16 @@ class Importer:
         version = current.stamp.version + 1
         stamp = self._stamper(None, principal, now, note=f"restore of version {request.version}")
         self.repository.write_service_version(restored, stamp(version), current)
-        self.publisher.publish(
-            [
-                ListingChanged(
-                    service_id=service_id,
-                    organization_id=restored.organization_id,
-                    region=restored.region,
-                    version=version,
-                    change="restored",
-                    status=restored.status,
-                )
-            ]
+        event = ListingChanged(
+            service_id=service_id,
+            organization_id=restored.organization_id,
+            region=restored.region,
+            version=version,
+            change="restored",
+            status=restored.status,
         )
+        self._record_for_search(event.event_id, [(restored, current.service.region, version)], [])
+        self.publisher.publish([event])
         logger.info("listing restored", service_id=service_id, version=version, restored_from=request.version)
         return {
             "service_id": service_id,
@@ -1043,6 +1100,15 @@ class Importer:
             )
         require_regions(principal, [current.service.region])
         return current
+
+
+def _regions_of(
+    services: list[tuple[Service, str | None, int]], organizations: list[tuple[Organization, str | None, int]]
+) -> list[str]:
+    """Regions whose listings some writes changed: each record's region, and the one it left."""
+    found = {s.region for s, _, _ in services} | {o.region for o, _, _ in organizations}
+    found |= {before for _, before, _ in [*services, *organizations] if before}
+    return sorted(found)
 
 
 class _Timer:

@@ -13,6 +13,7 @@ are collected (never only the first); any error rejects the whole batch.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 import typing
 from dataclasses import dataclass, field
@@ -93,9 +94,26 @@ def _model_args(annotation: Any) -> tuple[Any, ...]:
     return args if args else (annotation,)
 
 
+@functools.cache
+def _text_fields(model: type[BaseModel]) -> tuple[tuple[str, bool, tuple[type[BaseModel], ...]], ...]:
+    """Per field of `model`: its name, whether it is a LocalizedText, and the nested models it may hold (worked
+    out once per model, not once per row)."""
+    plan = []
+    for name, info in model.model_fields.items():
+        args = _model_args(info.annotation)
+        nested: list[type[BaseModel]] = []
+        for arg in args:
+            inner = _model_args(arg) if typing.get_origin(arg) is list else (arg,)
+            nested += [
+                c for c in inner if isinstance(c, type) and issubclass(c, BaseModel) and c is not LocalizedText
+            ]
+        plan.append((name, LocalizedText in args, tuple(nested)))
+    return tuple(plan)
+
+
 def localise(model: type[BaseModel], data: dict[str, Any], lang: Lang) -> None:
     """In place: text fields given as plain strings are in `lang`; empty strings are absent values."""
-    for name, info in model.model_fields.items():
+    for name, localized, nested in _text_fields(model):
         if name not in data:
             continue
         value = data[name]
@@ -105,27 +123,19 @@ def localise(model: type[BaseModel], data: dict[str, Any], lang: Lang) -> None:
                 del data[name]
                 continue
             data[name] = value
-        args = _model_args(info.annotation)
-        if LocalizedText in args and isinstance(value, str):
+        if localized and isinstance(value, str):
             data[name] = {lang: value}
-        elif LocalizedText in args and isinstance(value, dict):
+        elif localized and isinstance(value, dict):
             data[name] = {k: v.strip() for k, v in value.items() if isinstance(v, str) and v.strip()} or None
             if data[name] is None:
                 del data[name]
-        for arg in args:
-            inner = _model_args(arg) if typing.get_origin(arg) is list else (arg,)
-            for candidate in inner:
-                if (
-                    isinstance(candidate, type)
-                    and issubclass(candidate, BaseModel)
-                    and candidate is not LocalizedText
-                ):
-                    if isinstance(value, dict):
-                        localise(candidate, value, lang)
-                    elif isinstance(value, list):
-                        for child in value:
-                            if isinstance(child, dict):
-                                localise(candidate, child, lang)
+        for candidate in nested:
+            if isinstance(value, dict):
+                localise(candidate, value, lang)
+            elif isinstance(value, list):
+                for child in value:
+                    if isinstance(child, dict):
+                        localise(candidate, child, lang)
 
 
 # ---- the rules

@@ -2,20 +2,27 @@
 
 Layout under a prefix (default `search/v1/`):
 - `{partition}/{version}.idx`: one immutable packed index per build (index.py);
-- `{partition}/current.json`: the partition's pointer (version, object key, documents, size, build time, and
-for
-  regions the services that serve beyond the region, which the shared `QC` partition is built from);
+- `{partition}/{version}.docs`: the documents that build was made from (indexer.RegionDocuments: every listing
+  and organization of the region with its version), so the next change to the region is applied to them instead
+  of reading the region back from DynamoDB;
+- `{partition}/changes/{event_id}.docs`: what a listing event's writes changed in the region, recorded before
+  the event is published and applied by the search refresh consumer (deleted once applied);
+- `{partition}/current.json`: the partition's pointer (version, object keys, documents, size, build time, the
+  ids of the listing events whose changes it includes, and for regions the services that serve beyond the
+  region, which the shared `QC` partition is built from);
 - `manifest.json`: every partition's current version in one small object, rewritten after each publish.
+
+A pointer is replaced conditionally (S3 conditional writes: `If-Match` the ETag read, `If-None-Match: *` for the
+first one): a publisher that built from a pointer someone else moved meanwhile gets `PointerMoved` and starts
+again from the new one, so no publish silently drops another's changes.
 
 A lookup process reads only `manifest.json`, at most once per `check_interval` (1.5 s by default) and with
 If-None-Match, so an unchanged manifest costs one 304 and no body. When a partition's version moves, the new
-object is fetched, unpacked into local disk (/tmp on Lambda) and swapped in; the old one is closed. Partitions
-are
+object is fetched, unpacked into local disk (/tmp on Lambda) and swapped in; the old one is closed. Partitions are
 loaded lazily, on first use. Freshness: a publish is visible to a lookup at most `check_interval` after the
 manifest is written.
 
-The manifest is rebuilt from the partition pointers by each publisher, then verified: if a concurrent
-publisher
+The manifest is rebuilt from the partition pointers by each publisher, then verified: if a concurrent publisher
 moved a pointer meanwhile, it is rewritten (S3 is strongly consistent for reads after writes), so the manifest
 converges to the pointers.
 """
@@ -25,8 +32,8 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,10 +41,23 @@ from typing import Any, Protocol
 import orjson
 
 from shared.directory.models import REGION_CODES
+from shared.errors import Conflict
 from shared.search.index import SHARED_PARTITION, LoadedIndex, load_index
 
 PARTITIONS: tuple[str, ...] = (*REGION_CODES, SHARED_PARTITION)
 DEFAULT_PREFIX = "search/v1/"
+EVENTS_KEPT = 50  # listing events a pointer remembers (one redelivered after 50 more publishes: a rebuild)
+
+
+class PointerMoved(Conflict):
+    """The partition's pointer is no longer the one the publisher built from."""
+
+
+class _Unconditional:
+    pass
+
+
+UNCONDITIONAL = _Unconditional()
 
 
 @dataclass(frozen=True)
@@ -49,9 +69,11 @@ class IndexVersion:
     size_bytes: int
     built_at: str
     cross_region_services: tuple[str, ...] = ()
+    documents_key: str | None = None
+    events: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        found = {
             "partition": self.partition,
             "version": self.version,
             "key": self.key,
@@ -60,6 +82,15 @@ class IndexVersion:
             "built_at": self.built_at,
             "cross_region_services": list(self.cross_region_services),
         }
+        if self.documents_key:
+            found["documents_key"] = self.documents_key
+        if self.events:
+            found["events"] = list(self.events)
+        return found
+
+    def includes(self, event_ids: Iterable[str]) -> bool:
+        """Whether this version already holds the changes of every one of these listing events."""
+        return set(event_ids) <= set(self.events)
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> IndexVersion:
@@ -71,6 +102,8 @@ class IndexVersion:
             size_bytes=int(raw.get("size_bytes", 0)),
             built_at=raw.get("built_at", ""),
             cross_region_services=tuple(raw.get("cross_region_services", ())),
+            documents_key=raw.get("documents_key"),
+            events=tuple(raw.get("events", ())),
         )
 
 
@@ -79,9 +112,15 @@ class BlobStore(Protocol):
 
     def put(self, key: str, body: bytes, *, content_type: str = ...) -> str: ...
 
+    def put_if(self, key: str, body: bytes, *, if_match: str | None, content_type: str = ...) -> str:
+        """Write only if the object's ETag is still `if_match` (None: only if absent); Conflict otherwise."""
+        ...
+
     def get(self, key: str) -> Any | None: ...
 
     def get_if_changed(self, key: str, etag: str | None) -> Any | None: ...
+
+    def delete(self, key: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -111,6 +150,15 @@ class FolderStore:
         temporary.replace(path)
         return _etag(body)
 
+    def put_if(
+        self, key: str, body: bytes, *, if_match: str | None, content_type: str = "application/octet-stream"
+    ) -> str:
+        with _FOLDER_LOCK:
+            current = self.get(key)
+            if (current.etag if current else None) != if_match:
+                raise Conflict("The object changed meanwhile.", details={"key": key})
+            return self.put(key, body, content_type=content_type)
+
     def get(self, key: str) -> _Blob | None:
         path = self._path(key)
         if not path.exists():
@@ -118,11 +166,17 @@ class FolderStore:
         body = path.read_bytes()
         return _Blob(key, body, _etag(body))
 
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
     def get_if_changed(self, key: str, etag: str | None) -> _Blob | None:
         found = self.get(key)
         if found is None or (etag and found.etag == etag):
             return None
         return found
+
+
+_FOLDER_LOCK = threading.Lock()
 
 
 def _etag(body: bytes) -> str:
@@ -146,8 +200,14 @@ class IndexStore:
         return f"{self.prefix}manifest.json"
 
     def pointer(self, partition: str) -> IndexVersion | None:
+        return self.current(partition)[0]
+
+    def current(self, partition: str) -> tuple[IndexVersion | None, str | None]:
+        """The partition's pointer and its ETag (what a conditional publish names), or (None, None)."""
         found = self.blobs.get(self._pointer_key(partition))
-        return IndexVersion.from_json(orjson.loads(found.body)) if found else None
+        if found is None:
+            return None, None
+        return IndexVersion.from_json(orjson.loads(found.body)), found.etag
 
     def publish(
         self,
@@ -157,11 +217,20 @@ class IndexStore:
         documents: int,
         cross_region_services: list[str] | None = None,
         update_manifest: bool = True,
+        documents_data: bytes | None = None,
+        events: Iterable[str] = (),
+        replacing: str | None | _Unconditional = UNCONDITIONAL,
     ) -> IndexVersion:
+        """Publish a built index (and the documents it was built from). With `replacing` (the pointer's ETag
+        from `current`, or None when there was none) the pointer is replaced only if it is still that one,
+        else `PointerMoved` and nothing changes."""
         built_at = datetime.now(UTC)
         version = f"{built_at.strftime('%Y%m%dT%H%M%S%fZ')}-{uuid.uuid4().hex[:8]}"
         key = f"{self.prefix}{partition}/{version}.idx"
+        documents_key = f"{self.prefix}{partition}/{version}.docs" if documents_data is not None else None
         self.blobs.put(key, data)
+        if documents_key and documents_data is not None:
+            self.blobs.put(documents_key, documents_data)
         pointer = IndexVersion(
             partition=partition,
             version=version,
@@ -170,13 +239,50 @@ class IndexStore:
             size_bytes=len(data),
             built_at=built_at.isoformat(),
             cross_region_services=tuple(cross_region_services or ()),
+            documents_key=documents_key,
+            events=tuple(dict.fromkeys(events))[-EVENTS_KEPT:],
         )
-        self.blobs.put(
-            self._pointer_key(partition), orjson.dumps(pointer.to_json()), content_type="application/json"
-        )
+        body = orjson.dumps(pointer.to_json())
+        pointer_key = self._pointer_key(partition)
+        if isinstance(replacing, _Unconditional):
+            self.blobs.put(pointer_key, body, content_type="application/json")
+        else:
+            try:
+                self.blobs.put_if(pointer_key, body, if_match=replacing, content_type="application/json")
+            except Conflict:
+                for orphan in (key, documents_key):
+                    if orphan:
+                        self.blobs.delete(orphan)
+                raise PointerMoved(
+                    "Index publié entre-temps par un autre.",
+                    message_en="Another publisher moved the partition meanwhile.",
+                    details={"partition": partition},
+                ) from None
         if update_manifest:
             self.write_manifest()
         return pointer
+
+    def _changes_key(self, partition: str, event_id: str) -> str:
+        return f"{self.prefix}{partition}/changes/{event_id}.docs"
+
+    def put_changes(self, partition: str, event_id: str, data: bytes) -> None:
+        """Record what a listing event's writes changed in a partition, before the event is published."""
+        self.blobs.put(self._changes_key(partition, event_id), data)
+
+    def read_changes(self, partition: str, event_id: str) -> bytes | None:
+        found = self.blobs.get(self._changes_key(partition, event_id))
+        return bytes(found.body) if found else None
+
+    def delete_changes(self, partition: str, event_ids: Iterable[str]) -> None:
+        for event_id in event_ids:
+            self.blobs.delete(self._changes_key(partition, event_id))
+
+    def read_documents(self, version: IndexVersion) -> bytes | None:
+        """The documents a version was built from (None for versions published without them)."""
+        if not version.documents_key:
+            return None
+        found = self.blobs.get(version.documents_key)
+        return bytes(found.body) if found else None
 
     def pointers(self) -> dict[str, IndexVersion]:
         """Every partition's pointer, read in parallel (18 small GETs, one round trip)."""
@@ -191,7 +297,8 @@ class IndexStore:
         current: dict[str, IndexVersion] = {}
         for _ in range(attempts):
             current = self.pointers()
-            body = {"partitions": {p: v.to_json() for p, v in current.items()}}
+            # what lookups need: not the events (each search process reads the manifest every 1.5 s)
+            body = {"partitions": {p: replace(v, events=()).to_json() for p, v in current.items()}}
             self.blobs.put(self.manifest_key, orjson.dumps(body), content_type="application/json")
             again = self.pointers()
             if {p: v.version for p, v in again.items()} == {p: v.version for p, v in current.items()}:
