@@ -143,6 +143,11 @@ class ReferralGiven(ContactEvent):
     detail_type: Literal[DetailType.REFERRAL_GIVEN] = DetailType.REFERRAL_GIVEN
     service_id: str
     service_at_location_id: str | None = None
+    organization_id: str | None = Field(
+        default=None,
+        description="The service's organisation when referred (the referrals table counts by it; events "
+        "without it are attributed through the directory when read)",
+    )
     service_region: str | None = Field(default=None, pattern=r"^(0[1-9]|1[0-7])$")
     taxonomy_term_ids: list[str] = Field(default_factory=list, description="The service's categories")
 
@@ -150,7 +155,8 @@ class ReferralGiven(ContactEvent):
     def example(cls) -> ReferralGiven:
         return cls(event_id="0b6f3a5e-6b53-4f7e-9d1c-2a211c0a0003", occurred_at=EXAMPLE_TIME, origin="agent",
                    channel="phone", language="fr", region="02", fsa="G8B",
-                   service_id="5f0c8a8e-3c2b-5d7e-8f3a-1b2c3d4e5f60", service_region="02",
+                   service_id="5f0c8a8e-3c2b-5d7e-8f3a-1b2c3d4e5f60",
+                   organization_id="9d1e2f3a-4b5c-5d6e-8f70-8192a3b4c5d6", service_region="02",
                    taxonomy_term_ids=[EXAMPLE_TERM])
 
 

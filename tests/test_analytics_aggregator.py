@@ -164,6 +164,99 @@ def test_a_concurrent_consumer_of_the_same_events_cannot_double_count(
     assert stored_requests() == +tally_requests(events)
 
 
+def test_two_consumers_counting_other_events_of_the_same_month_lose_no_count(
+    aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.analytics.counters import StatsStore
+
+    # GIVEN a consumer that has read a month's counter item, and another consumer that counts other events of
+    # the same month and region (other days: other seen markers, no marker conflict) before the first writes
+    earlier = [lookup(channel="web", when=datetime(2026, 3, 1, 15, tzinfo=UTC))]
+    assert consume(sqs_batch(earlier)) == {"batchItemFailures": []}  # the month's items exist (version 1)
+    mine = [lookup(channel="web", when=datetime(2026, 3, 10, 15, tzinfo=UTC)) for _ in range(4)]
+    theirs = [lookup(channel="web", when=datetime(2026, 3, 20, 15, tzinfo=UTC)) for _ in range(3)]
+    original = StatsStore._read_counters
+    state = {"raced": False}
+
+    def read_then_race(self: StatsStore, keys: Any) -> Any:
+        counters = original(self, keys)
+        if not state["raced"]:
+            state["raced"] = True
+            assert consume(sqs_batch(theirs)) == {"batchItemFailures": []}
+        return counters
+
+    monkeypatch.setattr(StatsStore, "_read_counters", read_then_race)
+    # WHEN the first consumer writes the month item it read before the other's write
+    assert consume(sqs_batch(mine)) == {"batchItemFailures": []}
+    # THEN its write was refused (the item's version moved), it re-read, and both consumers' events count
+    assert stored_requests() == +tally_requests(earlier + mine + theirs)
+
+
+def test_a_counter_item_past_the_size_limit_fails_its_events_and_counts_nothing(
+    aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.analytics import counters
+
+    monkeypatch.setattr(counters, "MAX_ITEM_BYTES", 40)
+    batch = sqs_batch([lookup(), lookup()])
+    answer = consume(batch)
+    assert len(answer["batchItemFailures"]) == 2
+    assert stored_requests() == Counter()
+
+
+def test_a_month_of_one_region_is_one_item_per_shard_with_packed_cells(aws: dict[str, str]) -> None:
+    from shared.analytics.counters import StatsStore
+
+    # GIVEN lookups every day of March in region 02, on two channels
+    events = [
+        lookup(region="02", channel=channel, when=datetime(2026, 3, 1, 15, tzinfo=UTC) + timedelta(days=n))
+        for n in range(31)
+        for channel in ("web", "phone")
+    ]
+    assert consume(sqs_batch(events)) == {"batchItemFailures": []}
+    # THEN the requests table of region 02 holds one item for the month, its cells packed in one attribute
+    items = list(StatsStore(get_settings().stats_table).read_items("requests", "02", "2026-01", "2026-12"))
+    assert [(i["PK"]["S"], i["SK"]["S"]) for i in items] == [("requests#02", "2026-03#0")]
+    assert set(items[0]) == {"PK", "SK", "cells", "v"}
+    assert len(json.loads(items[0]["cells"]["S"])) == 31
+
+
+def test_counters_of_the_former_layout_are_still_read_and_rewritten_packed_when_touched(
+    aws: dict[str, str],
+) -> None:
+    from shared.analytics.counters import StatsStore
+    from shared.aws.dynamodb import Table
+
+    # GIVEN counters written before month items were packed: a day item of the requests table and a month item
+    # of lookups_by_category, one number attribute per cell and no version
+    table = Table(get_settings().stats_table)
+    old = [
+        {"PK": {"S": "requests#02"}, "SK": {"S": "2026-03-31#0"}, "lookups|web": {"N": "7"}},
+        {
+            "PK": {"S": "lookups_by_category#02"},
+            "SK": {"S": "2026-03#0"},
+            f"lookups|{FOOD_BANK}|web": {"N": "7"},
+        },
+    ]
+    for _ in table.batch_put(old):
+        pass
+    # WHEN new lookups of the same month are counted
+    when = datetime(2026, 3, 10, 15, tzinfo=UTC)
+    events = [lookup(region="02", channel="web", when=when) for _ in range(2)]
+    assert consume(sqs_batch(events)) == {"batchItemFailures": []}
+    # THEN both layouts are read together
+    assert stored_requests() == Counter(
+        {("2026-03-31", "02", "web", "lookups"): 7, ("2026-03-10", "02", "web", "lookups"): 2}
+    )
+    store = StatsStore(get_settings().stats_table)
+    assert store.read_counters("lookups_by_category", "02", "2026-03", "2026-03") == [
+        ("2026-03", {f"lookups|{FOOD_BANK}|web": 9})
+    ]
+    # AND the month item the batch touched was rewritten packed, its old attributes folded in
+    migrated = table.get("lookups_by_category#02", "2026-03#0")
+    assert migrated is not None and set(migrated) == {"PK", "SK", "cells", "v"}
+
+
 def test_writes_per_event_stay_low_when_counters_combine(aws: dict[str, str], aws_calls: Any) -> None:
     # GIVEN 1,000 lookups of one busy day across regions and channels (a live batch)
     events = [

@@ -32,12 +32,12 @@ def feed(events: list[dict[str, Any]]) -> None:
 
 def seed(events: list[dict[str, Any]]) -> None:
     """Counters written directly (fast): the API tests are about reading; the aggregator has its own tests."""
-    from shared.analytics.counters import _key, combine
+    from shared.analytics.counters import combine, counter_item
     from shared.analytics.stream import parse_envelope
     from shared.aws.dynamodb import Table
 
     combined = combine(i for e in events for i in parse_envelope(e).increments)
-    items = [{**_key(k), **{c: {"N": str(n)} for c, n in cells.items()}} for k, cells in combined.items()]
+    items = [counter_item(key, cells, 1) for key, cells in combined.items()]
     for _ in Table(get_settings().stats_table).batch_put(items):
         pass
 
@@ -305,3 +305,66 @@ def test_contact_tables_with_categories_and_durations(api: Any, token: Any, aws:
     contacts = body(get(api, "/stats/contacts?region=02&from=2026-05&to=2026-05", analyst))["rows"]
     assert contacts[0]["contacts"] == 5 and contacts[0]["average_duration_minutes"] == 10.0
     assert "event_id" not in json.dumps(contacts)
+
+
+def test_referrals_are_counted_by_the_organisation_named_when_they_were_given(
+    api: Any, token: Any, aws: dict[str, str], aws_calls: Any
+) -> None:
+    from shared.directory.repository import DirectoryRepository
+    from tests import factories as f
+
+    # GIVEN two organisations of region 02 in the directory, with three services
+    moisson = f.organization("Moisson Saguenay", "02")
+    entraide = f.organization("Entraide Alma", "02")
+    bank = f.service("Banque alimentaire", moisson, terms=[FOOD_BANK])
+    meals = f.service("Repas communautaires", moisson, terms=[FOOD_EMERG])
+    help_desk = f.service("Comptoir d'entraide", entraide, terms=[FOOD_BANK])
+    repository = DirectoryRepository(get_settings().directory_table)
+    list(repository.bulk_load([moisson, entraide], [bank, meals, help_desk]))
+    when = datetime(2026, 5, 5, 15, tzinfo=UTC)
+
+    def referral(service_id: str, organization_id: str | None, n: int) -> list[dict[str, Any]]:
+        fields: dict[str, Any] = {"service_id": service_id, "taxonomy_term_ids": [FOOD_BANK], "when": when}
+        if organization_id is not None:
+            fields["organization_id"] = organization_id
+        return [contact_event("ReferralGiven", region="02", **fields) for _ in range(n)]
+
+    events = referral(bank.id, moisson.id, 5) + referral(meals.id, moisson.id, 4)
+    # a service that belonged to Moisson when referred, run by Entraide since: still Moisson's referrals
+    events += referral(help_desk.id, moisson.id, 5)
+    events += referral(help_desk.id, entraide.id, 6)
+    # events published before they named the organisation: attributed through the directory when read
+    events += referral(help_desk.id, None, 2)
+    # a service and an organisation since removed from the directory
+    events += referral(f.uid("closed service"), None, 3) + referral(f.uid("closed service"), f.uid("gone"), 3)
+    feed(events)
+    aws_calls.reset()
+    # WHEN an analyst reads May's referrals by organisation
+    rows = body(
+        get(
+            api,
+            "/stats/referrals?region=02&from=2026-05&to=2026-05&group_by=organization",
+            token("analyst", regions=("02",)),
+        )
+    )["rows"]
+    # THEN each organisation counts the referrals given to it, named from the directory, its id as the code
+    found = {(r["organization_code"], r["organization"]): r["referrals"] for r in rows}
+    assert found == {
+        (moisson.id, "Moisson Saguenay"): 14,
+        (entraide.id, "Entraide Alma"): 8,
+        ("-", "(organisme inconnu)"): None,  # 3 each: under the threshold
+        (f.uid("gone"), "(organisme inconnu)"): None,
+    }
+    # AND the names cost one Query for the counters and a BatchGetItem per kind of directory record, no Scan
+    assert aws_calls.of("dynamodb") == {"Query": 1, "BatchGetItem": 2}
+    by_category = body(
+        get(
+            api,
+            "/stats/referrals?region=02&from=2026-05&to=2026-05&group_by=category,organization&lang=en",
+            token("analyst", regions=("02",)),
+        )
+    )["rows"]
+    assert {(r["category"], r["organization"], r["referrals"]) for r in by_category if r["referrals"]} == {
+        ("Food", "Moisson Saguenay", 14),
+        ("Food", "Entraide Alma", 8),
+    }

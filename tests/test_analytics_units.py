@@ -86,7 +86,7 @@ def test_rebuild_from_the_raw_log_gives_the_live_numbers(aws: dict[str, Any]) ->
 
     live = snapshot()
     # WHEN the counters are damaged, then rebuilt from the log
-    store.table.delete_items([("requests#06", live[("requests", "06")][0][0] + "#0")])
+    store.table.delete_items([("requests#06", live[("requests", "06")][0][0][:7] + "#0")])
     report = rebuild(date(2026, 1, 1), date(2026, 2, 28), store=store, log=log, regions=regions)
     # THEN the rebuilt tables equal the live ones, and a redelivery afterwards still counts nothing
     assert report.lines == 440 and report.duplicates == 40 and report.items_written == 1

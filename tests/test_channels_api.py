@@ -265,6 +265,7 @@ def test_referrals_need_a_service_that_exists(api: Any, aws: dict[str, str], tok
     assert post(api, f"/contacts/{cid}/referrals", {}, agent).status_code == 400
     referral = [e for e in analytics_events(aws) if e["detail-type"] == "ReferralGiven"][0]["detail"]
     assert referral["service_at_location_id"] == sal and referral["service_region"] == "02"
+    assert referral["organization_id"] == org.id  # the referrals table counts by the organisation of that day
     assert body(api.http.get(f"/contacts/{cid}", headers=auth(agent)))["counts"]["referrals"] == 2
 
 

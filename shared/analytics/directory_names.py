@@ -1,5 +1,9 @@
-"""Organisation names for the referrals table: a referral names a service; its organisation is read from the
-directory when the table is read (two BatchGetItem, never a Scan)."""
+"""Organisation names for the referrals table, read from the directory when the table is read (BatchGetItem,
+never a Scan).
+
+A referral event names the organisation its service belonged to when the referral was given; only events
+published before that field existed name the service alone, and their organisation is the service's now.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,19 @@ from shared.analytics.queries import OrganizationResolver
 
 
 def directory_organizations(directory_table: str) -> OrganizationResolver:
-    def resolve(service_ids: list[str], lang: str) -> dict[str, tuple[str, str]]:
+    def resolve(
+        service_ids: list[str], organization_ids: list[str], lang: str
+    ) -> tuple[dict[str, str], dict[str, str]]:
         from shared.directory.repository import DirectoryRepository
 
         repository = DirectoryRepository(directory_table)
-        services = repository.get_services(service_ids)
-        organizations = repository.get_organizations(sorted({s.organization_id for s in services.values()}))
-        found = {}
-        for service_id, service in services.items():
-            organization = organizations.get(service.organization_id)
-            name = ""
-            if organization is not None:
-                text = organization.name
-                name = (text.en if lang == "en" else text.fr) or text.fr or text.en or ""
-            found[service_id] = (service.organization_id, name)
-        return found
+        services = repository.get_services(service_ids) if service_ids else {}
+        owners = {service_id: service.organization_id for service_id, service in services.items()}
+        wanted = sorted(set(organization_ids) | set(owners.values()))
+        names = {}
+        for organization_id, organization in (repository.get_organizations(wanted) if wanted else {}).items():
+            text = organization.name
+            names[organization_id] = (text.en if lang == "en" else text.fr) or text.fr or text.en or ""
+        return owners, names
 
     return resolve

@@ -142,11 +142,13 @@ def project_unmet_need(detail: Any, day: date) -> list[Increment]:
 
 @projection("ReferralGiven", event_contracts.ReferralGiven)
 def project_referral(detail: Any, day: date) -> list[Increment]:
-    # The event names the service; its organisation is resolved when the table is read (queries.py), so a
-    # referral costs no directory read here and a rebuild gives the same cells.
-    service = clean_value(detail.service_id)
+    # The event names the service and the organisation it belonged to when referred: the table counts that
+    # organisation, whatever the directory says later. An event without it (published before the field existed)
+    # stores "-", and its organisation is resolved from the service when the table is read (queries.py). No
+    # directory read here, so a rebuild gives the same cells.
+    service, organization = clean_value(detail.service_id), clean_value(detail.organization_id)
     return [
-        Increment("referrals", _region(detail), day, (clean_value(t), service), "referrals")
+        Increment("referrals", _region(detail), day, (clean_value(t), service, organization), "referrals")
         for t in _terms(detail)
     ]
 

@@ -46,8 +46,9 @@ MAX_YEARS = 10
 RegionOrUnknown = Literal[
     "00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14", "15", "16", "17"
 ]
-# service id -> (organization id, organization name) in the answer's language
-OrganizationResolver = Callable[[list[str], str], dict[str, tuple[str, str]]]
+# (services whose events did not name their organisation, organisations named, language) ->
+# (service id -> its organisation id now, organisation id -> its name in that language)
+OrganizationResolver = Callable[[list[str], list[str], str], tuple[dict[str, str], dict[str, str]]]
 
 
 class StatsParams(BaseModel):
@@ -271,29 +272,49 @@ def answer(
         else (block_first.strftime("%Y-%m"), block_last.strftime("%Y-%m"))
     )
 
-    # 1. read and roll up: (region, period, group values) -> measure -> value
-    cells: dict[tuple[str, str, tuple[str, ...]], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    parent_of: dict[str, tuple[str, ...]] = {}
-    raw: list[tuple[str, date, dict[str, str], str, int]] = []
-    services: set[str] = set()
+    # 1. read and roll up: (region, period, group values) -> measure -> value. A counter item holds periods of
+    # the table's grain; each distinct cell name is decoded once, each distinct period placed once.
+    stored_periods: list[tuple[str, str, dict[str, int]]] = []
+    names: set[str] = set()
     for region in regions:
-        for period, item in store.read_counters(spec.name, region, stored_first, stored_last):
-            day = date.fromisoformat(period if spec.grain == "day" else period + "-01")
-            if not block_first <= day <= block_last:
-                continue
-            for name, value in item.items():
-                measure, values = split_cell_name(name)
-                stored = dict(zip(spec.stored, values, strict=False))
-                if "service" in stored and "organization" in group_by:
-                    services.add(stored["service"])
-                raw.append((region, day, stored, measure, value))
-    resolved = organizations(sorted(services - {NONE_VALUE}), lang) if services and organizations else {}
+        for period, item_cells in store.read_counters(spec.name, region, stored_first, stored_last):
+            stored_periods.append((region, period, item_cells))
+            names.update(item_cells)
+    split = {name: split_cell_name(name) for name in names}
+    owners: dict[str, str] = {}
+    names_of: dict[str, str] = {}
+    if "organization" in group_by and organizations is not None:
+        services, named = set(), set()
+        for _, values in split.values():
+            stored_values = dict(zip(spec.stored, values, strict=False))
+            organization = stored_values.get("organization", NONE_VALUE)
+            if organization != NONE_VALUE:
+                named.add(organization)
+            elif stored_values.get("service", NONE_VALUE) != NONE_VALUE:
+                services.add(stored_values["service"])
+        if services or named:
+            owners, names_of = organizations(sorted(services), sorted(named), lang)
     labels: dict[tuple[str, str], str] = {}
-    for region, day, stored, measure, value in raw:
-        exposed_values = _expose(spec, stored, resolved, labels)
-        key = (region, period_label(day, granularity), tuple(exposed_values[g] for g in group_by))
-        cells[key][measure] += value
-        parent_of.setdefault(key[1], parents(day, granularity))
+    targets: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for name, (measure, values) in split.items():
+        exposed_values = _expose(spec, dict(zip(spec.stored, values, strict=False)), owners, names_of, labels)
+        targets[name] = (measure, tuple(exposed_values[g] for g in group_by))
+    placed: dict[str, str | None] = {}  # stored period -> its period at the asked granularity (None: outside)
+    parent_of: dict[str, tuple[str, ...]] = {}
+    cells: dict[tuple[str, str, tuple[str, ...]], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for region, period, item_cells in stored_periods:
+        label = placed.get(period, "")
+        if label == "":
+            day = date.fromisoformat(period if spec.grain == "day" else period + "-01")
+            label = period_label(day, granularity) if block_first <= day <= block_last else None
+            placed[period] = label
+            if label is not None and label not in parent_of:
+                parent_of[label] = parents(day, granularity)
+        if label is None:
+            continue
+        for name, value in item_cells.items():
+            measure, group = targets[name]
+            cells[(region, label, group)][measure] += value
 
     # 2. rare free-text values merged, per region, over the whole block
     for position, name in enumerate(group_by):
@@ -325,18 +346,28 @@ def answer(
     for (region, period, _), measures in cells.items():
         totals_by_period[(region, period)] += measures.get(primary, 0)
     rows = []
+    coded = [_has_code(spec, name) for name in group_by]
+    region_names = {region: region_label(region, lang) for region in regions}
+    value_labels: dict[tuple[str, str], str] = {}
+    bounds: dict[str, tuple[date, date]] = {}
+    count_measures = spec.count_measures
     for key in sorted(cells):
         region, period, values = key
-        start, end = period_bounds(period, granularity)
+        if period not in bounds:
+            bounds[period] = period_bounds(period, granularity)
+        start, end = bounds[period]
         if end < first or start > last:
             continue
         measures = cells[key]
-        if not any(measures.get(m, 0) for m in spec.count_measures):
+        if not any(measures.get(m, 0) for m in count_measures):
             continue
-        row: dict[str, Any] = {"period": period, "region": region, "region_name": region_label(region, lang)}
-        for name, value in zip(group_by, values, strict=True):
-            row[name] = _value_label(spec, name, value, lang, labels)
-            if _has_code(spec, name):
+        row: dict[str, Any] = {"period": period, "region": region, "region_name": region_names[region]}
+        for name, value, has_code in zip(group_by, values, coded, strict=True):
+            shown = value_labels.get((name, value))
+            if shown is None:
+                shown = value_labels[(name, value)] = _value_label(spec, name, value, lang, labels)
+            row[name] = shown
+            if has_code:
                 row[f"{name}_code"] = value
         for measure in spec.measures:
             if measure.kind == "count":
@@ -371,7 +402,8 @@ def _lines(
 def _expose(
     spec: TableSpec,
     stored: dict[str, str],
-    organizations: dict[str, tuple[str, str]],
+    owners: dict[str, str],
+    organization_names: dict[str, str],
     labels: dict[tuple[str, str], str],
 ) -> dict[str, str]:
     from shared.directory import taxonomy
@@ -386,9 +418,13 @@ def _expose(
             exposed["category"], exposed["subcategory"] = term.id, NONE_VALUE
         else:
             exposed["category"], exposed["subcategory"] = term.parent_id, term.id
-    if "service" in stored:
-        organization_id, name = organizations.get(stored["service"], (NONE_VALUE, ""))
+    if "service" in stored or "organization" in stored:
+        # the organisation the event named when the referral was given; else the service's organisation now
+        organization_id = stored.get("organization", NONE_VALUE)
+        if organization_id == NONE_VALUE:
+            organization_id = owners.get(stored.get("service", NONE_VALUE), NONE_VALUE)
         exposed["organization"] = organization_id
+        name = organization_names.get(organization_id)
         if name:
             labels[("organization", organization_id)] = name
     return exposed
@@ -400,12 +436,12 @@ def region_label(region: str, lang: str) -> str:
     try:
         from shared.sample_data import gazetteer
 
-        found = gazetteer.region(region)
+        found = gazetteer.region_names().get(region)
     except ImportError:
         found = None
     if found is None:
         return region
-    return found.name_en if lang == "en" else found.name
+    return found[1] if lang == "en" else found[0]
 
 
 def _has_code(spec: TableSpec, name: str) -> bool:
@@ -431,6 +467,9 @@ def _value_label(
         return value
     if (name, value) in labels:
         return labels[(name, value)]
+    if dimension is not None and dimension.kind == "organization":
+        # no longer in the directory: its id stays in the code column
+        return NONE_LABELS["organization"].get(lang)
     coded = VALUE_LABELS.get(name, {}).get(value)
     return coded.get(lang) if coded else value
 

@@ -27,6 +27,8 @@ def suppress(
 ) -> set[Hashable]:
     """The cells to hide among `values`, given the lines (groups of cell keys whose sums are published)."""
     hidden = {key for key, value in values.items() if 0 < value < threshold}
+    if not hidden:
+        return hidden  # nothing to protect: no complement is ever needed
     groups = [[key for key in line if values.get(key, 0) > 0] for line in lines]
     groups = [g for g in groups if len(g) > 1]
     changed = bool(hidden)

@@ -171,7 +171,7 @@ TABLES: dict[str, TableSpec] = {
                 "Referrals to a service, by month, region, category and organisation.",
             ),
             grain="month",
-            stored=("term", "service"),
+            stored=("term", "service", "organization"),
             dimensions=(
                 _CATEGORY,
                 _SUBCATEGORY,

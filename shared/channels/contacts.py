@@ -132,6 +132,7 @@ class ServiceFacts:
     service_at_location_id: str | None
     region: str | None
     taxonomy_term_ids: tuple[str, ...]
+    organization_id: str | None = None
 
 
 class ServiceLookup:
@@ -153,13 +154,18 @@ class ServiceLookup:
                 service_at_location_id=entry.id,
                 region=entry.region,
                 taxonomy_term_ids=entry.term_ids,
+                organization_id=entry.organization_id or None,
             )
         service = repository.get_service(service_id or "")
         if service is None:
             return None
         terms = tuple(a.taxonomy_term_id for a in service.attributes if getattr(a, "taxonomy_term_id", None))
         return ServiceFacts(
-            service_id=service.id, service_at_location_id=None, region=service.region, taxonomy_term_ids=terms
+            service_id=service.id,
+            service_at_location_id=None,
+            region=service.region,
+            taxonomy_term_ids=terms,
+            organization_id=service.organization_id,
         )
 
 
@@ -270,6 +276,7 @@ class ContactService:
                 occurred_at=step.at,
                 service_id=facts.service_id,
                 service_at_location_id=facts.service_at_location_id,
+                organization_id=facts.organization_id,
                 service_region=facts.region if facts.region in REGION_CODES else None,
                 taxonomy_term_ids=list(facts.taxonomy_term_ids),
                 **self._event_fields(contact),

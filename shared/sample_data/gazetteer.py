@@ -196,6 +196,14 @@ def region(code: str) -> Region | None:
     return _gazetteer().region_by_code.get(code)
 
 
+@cache
+def region_names() -> dict[str, tuple[str, str]]:
+    """code -> (French name, English name) of the 17 regions, without building the municipality indexes (the
+    analyst tables label every row with its region)."""
+    document = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+    return {r["code"]: (r["name"], r["name_en"]) for r in document["regions"]}
+
+
 def mrcs(region: str | None = None) -> list[Mrc]:
     return [m for m in _gazetteer().mrcs if region is None or m.region == region]
 
