@@ -43,14 +43,19 @@ def web_config(api_url: str) -> dict[str, Any]:
     return {"apiBase": api_url.rstrip("/"), "tiles": {"url": TILE_URL, "attribution": TILE_ATTRIBUTION}}
 
 
-def security_headers(api_url: str) -> dict[str, str]:
-    """CSP that allows the pages' own files, the API and the map tiles, and nothing else."""
-    api = urlsplit(api_url)
-    api_origin = f"{api.scheme}://{api.netloc}" if api.netloc else ""
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+
+
+def security_headers(api_url: str, upload_origins: tuple[str, ...] = ()) -> dict[str, str]:
+    """CSP that allows the pages' own files, the API, the presigned uploads (the batches bucket's S3 addresses:
+    the admin console PUTs files over 10 MB there) and the map tiles, and nothing else."""
+    connect = " ".join(o for o in (_origin(api_url), *(_origin(u) for u in upload_origins)) if o)
     policy = "; ".join(
         [
             "default-src 'self'",
-            f"connect-src 'self' {api_origin}".strip(),
+            f"connect-src 'self' {connect}".strip(),
             f"img-src 'self' data: blob: {TILE_ORIGIN}",
             "style-src 'self' 'unsafe-inline'",  # Leaflet and Chart.js position elements with inline styles
             "script-src 'self'",

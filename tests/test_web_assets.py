@@ -84,7 +84,13 @@ def test_cloudfront_headers_policy_matches_the_local_server() -> None:
     from shared.infra_template import load_template
 
     # GIVEN the CSP the local server sends for an API origin
-    local = security_headers("https://${RestAPI}.execute-api.${AWS::Region}.amazonaws.com")["Content-Security-Policy"]
+    local = security_headers(
+        "https://${RestAPI}.execute-api.${AWS::Region}.amazonaws.com",
+        (
+            "https://${BatchesBucket}.s3.amazonaws.com/uploads/02/x",
+            "https://${BatchesBucket}.s3.${AWS::Region}.amazonaws.com/uploads/02/x",
+        ),
+    )["Content-Security-Policy"]
     # THEN CloudFront's response headers policy sends the same directives
     policy = load_template()["Resources"]["WebHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
     deployed = policy["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]

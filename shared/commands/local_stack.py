@@ -168,7 +168,12 @@ def _run(options: argparse.Namespace, stopping: threading.Event, shutdown: _Shut
     if options.web_port:
         from shared.local_stack.web import WebServer
 
-        web = WebServer(api_url=f"http://{api_host}:{server.port}", host=options.host, port=options.web_port)
+        web = WebServer(
+            api_url=f"http://{api_host}:{server.port}",
+            upload_url=aws.endpoint_url,
+            host=options.host,
+            port=options.web_port,
+        )
         web.start()
         shutdown.add("web pages", web.stop)
         web_url = f"http://{api_host}:{web.port}"

@@ -45,13 +45,22 @@ class _Handler(SimpleHTTPRequestHandler):
 
 
 class WebServer:
-    """Serves web/ on host:port in a daemon thread; the socket is bound on construction."""
+    """Serves web/ on host:port in a daemon thread; the socket is bound on construction. `upload_url`: where
+    presigned uploads go (the embedded AWS), allowed by the pages' CSP."""
 
-    def __init__(self, *, api_url: str, host: str = "127.0.0.1", port: int = 8080, root: Path = WEB_ROOT) -> None:
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        upload_url: str = "",
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        root: Path = WEB_ROOT,
+    ) -> None:
         handler = type(
             "WebHandler",
             (_Handler,),
-            {"config": json.dumps(web_config(api_url)).encode(), "headers_sent": security_headers(api_url)},
+            {"config": json.dumps(web_config(api_url)).encode(), "headers_sent": security_headers(api_url, (upload_url,) if upload_url else ())},
         )
         self._server = ThreadingHTTPServer((host, port), partial(handler, directory=str(root)))
         self._server.daemon_threads = True
