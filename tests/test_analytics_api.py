@@ -131,6 +131,11 @@ def test_no_token_is_401_and_bad_parameters_are_400_never_500(
         assert response.status_code == 400, (query, response.body)
         assert set(body(response)["error"]) == {"code", "message", "details"}
     assert get(api, "/stats/nothing", admin).status_code == 404
+    # A reversed period names the parameter and says why in both languages.
+    reversed_period = body(get(api, "/stats/needs?from=2026-05-01&to=2026-01-01", admin))["error"]["details"]
+    assert reversed_period == [
+        {"parameter": "from", "reason": "from must not be after to", "reason_fr": "from ne doit pas être après to"}
+    ]
 
 
 def test_the_catalogue_lists_tables_dimensions_and_measures_in_english(

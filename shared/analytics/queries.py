@@ -93,10 +93,19 @@ class StatsParams(BaseModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> StatsParams:
+        from shared.directory.params import bilingual_error
+
         if self.from_ and self.to and self.from_ > self.to:
-            raise ValueError("from must not be after to")
+            raise bilingual_error(
+                "from", "period_reversed", "from must not be after to", "from ne doit pas être après to"
+            )
         if self.from_ and self.to and (self.to - self.from_).days > 366 * MAX_YEARS:
-            raise ValueError(f"at most {MAX_YEARS} years at a time")
+            raise bilingual_error(
+                "from",
+                "period_too_long",
+                f"at most {MAX_YEARS} years at a time",
+                f"au plus {MAX_YEARS} ans à la fois",
+            )
         return self
 
 

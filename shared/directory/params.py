@@ -103,7 +103,16 @@ _MESSAGES_FR = {
     "datetime_from_date_parsing": "date ISO 8601 attendue",
     "datetime_parsing": "date ISO 8601 attendue",
     "string_too_long": "texte trop long",
+    "date_parsing": "date attendue (AAAA-MM-JJ)",
+    "date_from_datetime_parsing": "date attendue (AAAA-MM-JJ)",
 }
+
+
+def bilingual_error(parameter: str, code: str, message_en: str, message_fr: str) -> Exception:
+    """A validator's refusal that parse_params reports on `parameter` in both languages (raise it)."""
+    from pydantic_core import PydanticCustomError
+
+    return PydanticCustomError(code, message_en, {"parameter": parameter, "fr": message_fr})
 
 
 def parse_params(model: type[M], query: dict[str, str] | None) -> M:
@@ -113,12 +122,13 @@ def parse_params(model: type[M], query: dict[str, str] | None) -> M:
     except ValidationError as error:
         details = []
         for problem in error.errors(include_url=False):
-            parameter = str(problem["loc"][0]) if problem["loc"] else "query"
+            context = problem.get("ctx") or {}
+            parameter = context.get("parameter") or (str(problem["loc"][0]) if problem["loc"] else "query")
             details.append(
                 {
                     "parameter": parameter,
                     "reason": problem["msg"],
-                    "reason_fr": _MESSAGES_FR.get(problem["type"], problem["msg"]),
+                    "reason_fr": context.get("fr") or _MESSAGES_FR.get(problem["type"], problem["msg"]),
                 }
             )
         names = ", ".join(dict.fromkeys(d["parameter"] for d in details))
