@@ -329,3 +329,21 @@ def test_opening_hours_are_read_in_montreal_time(stack: Stack, page: Any) -> Non
     assert results["holidays"] == {"kind": "closed", "text": "Fermé · ouvre lundi à 8 h 30"}
     assert results["none"]["kind"] == "unknown"
     assert results["tel"] == "tel:+14185550145"
+
+
+def test_a_search_on_a_phone_loads_little_and_no_map_library_until_asked(stack: Stack, phone_page: Any) -> None:
+    # GIVEN a person on a cheap phone who searches for food help
+    loaded: list[Any] = []
+    phone_page.on("requestfinished", lambda request: loaded.append(request))
+    phone_page.goto(stack.url("index.html", **FOOD))
+    wait_for_results(phone_page)
+    # THEN the page's own files (HTML, CSS, JS) weigh under 100 KB before compression, and no map library loads
+    own = [r for r in loaded if r.url.startswith(stack.web)]
+    weight = sum(r.sizes()["responseBodySize"] for r in own)
+    print(f"directory page on a phone: {weight} bytes in {len(own)} files")
+    assert weight < 100_000, f"{weight} bytes: {[r.url for r in own]}"
+    assert not [r for r in loaded if "leaflet" in r.url]
+    # WHEN they ask for the map THEN Leaflet loads, once
+    phone_page.get_by_role("button", name=re.compile("carte", re.I)).first.click()
+    expect(phone_page.locator(".leaflet-container")).to_be_visible()
+    assert len([r for r in loaded if r.url.endswith("leaflet.js")]) == 1
