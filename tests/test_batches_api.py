@@ -553,3 +553,43 @@ def test_large_batch_is_handed_to_the_upload_function(
         ]
         == "ignored"
     )
+
+
+def test_a_batch_taken_over_after_a_failure_is_searchable_whole(
+    api: Any, admin02: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.admin_batches import handle_search_refresh, importer
+    from shared.aws.s3 import Bucket
+    from shared.search.indexer import rebuild_region
+    from shared.search.store import IndexStore
+
+    # GIVEN an indexed region holding one organization, and 30 of its listings to import (two transactions)
+    store = IndexStore(Bucket(get_settings().search_bucket))
+    org = f.organization("Centre communautaire de Dolbeau", "02")
+    services = [f.service(f"Service numéro {n}", org, terms=[f.sub_terms()[0]]) for n in range(30)]
+    repository = importer().repository
+    list(repository.bulk_load([org], []))
+    rebuild_region("02", repository, store)
+    # WHEN the first attempt dies after one of its transactions went in
+    write, calls = repository.write_service_versions, []
+
+    def dies_on_the_second(actions: Any) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the function ran out of time")
+        write(actions)
+
+    monkeypatch.setattr(repository, "write_service_versions", dies_on_the_second)
+    key = {"Idempotency-Key": "dolbeau-1"}
+    status, _ = post_batch(api, admin02, _hsds_array(services), "application/json", headers=key)
+    assert status == 500
+    monkeypatch.undo()
+    # AND the same request is sent again: it takes the failed batch over and writes what is missing
+    bus_events()
+    status, batch = post_batch(api, admin02, _hsds_array(services), "application/json", headers=key)
+    assert status == 202 and batch["status"] == "applied" and batch["counts"]["created"] < 30
+    # THEN once announced, the region's index holds all 30 listings, those of the first attempt too
+    announced = bus_events("ListingsBatchApplied")
+    records = [{"messageId": str(n), "body": json.dumps(e)} for n, e in enumerate(announced)]
+    assert handle_search_refresh({"Records": records}) == {"batchItemFailures": []}
+    assert store.pointer("02").documents == 30 * 2 + 1  # each service, its one place, the organization

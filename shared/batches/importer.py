@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from shared.aws.event_bus import EventPublisher
+from shared.aws.event_bus import EventPublisher, PublishOutcome
 from shared.batches import airs_xml, csv_template, diff, duplicates, hsds_json, hsds_tabular
 from shared.batches.problems import BatchRejected, Problem, rejection
 from shared.batches.records import BATCH_NAMESPACE, ParsedBatch
@@ -48,8 +48,6 @@ HTTP_ERRORS_SHOWN = 1000
 WRITE_WORKERS = 16
 CONFLICT_RETRIES = 4
 TRANSACTION_ACTIONS = 100
-PUBLISH_WORKERS = 8
-PUBLISH_SLICE = 200
 
 FORMATS: dict[str, str] = {
     "application/json": hsds_json.FORMAT,
@@ -587,18 +585,22 @@ class Importer:
         )
         to_write = [c for c in changes if c.action != "unchanged" and c.service.id not in held]
         merged_conflicts: list[dict[str, Any]] = []
+        published: list[PublishOutcome] = []
+
+        def write(group: list[tuple[diff.ServiceChange, list[dict[str, Any]]]]) -> list[Any]:
+            written = [r for r in self._write_group(group, stamp, merged_conflicts) if r is not None]
+            # Each listing's event leaves once its write is in: writes and events overlap, and a batch that
+            # fails later has still announced every listing it changed.
+            published.append(self.publisher.publish(self._listing_events(batch, written)))
+            return written
+
         groups = self._groups(to_write, stamp)
         if self.write_workers == 1:
-            results = [r for g in groups for r in self._write_group(g, stamp, merged_conflicts)]
+            applied = [r for g in groups for r in write(g)]
         else:
             with ThreadPoolExecutor(max_workers=self.write_workers) as pool:
-                results = [
-                    r
-                    for rs in pool.map(lambda g: self._write_group(g, stamp, merged_conflicts), groups)
-                    for r in rs
-                ]
+                applied = [r for rs in pool.map(write, groups) for r in rs]
         del groups  # every listing's DynamoDB items: hundreds of MB for a 50,000-listing upload
-        applied = [r for r in results if r is not None]
         late_unchanged = len(to_write) - len(applied)
         if late_unchanged:
             counts["unchanged"] += late_unchanged
@@ -606,8 +608,15 @@ class Importer:
         counts["conflicts_merged"] = len(merged_conflicts)
         report["conflicts_merged"] = merged_conflicts
         timer.lap("write")
-        self._announce(batch, applied, organizations_written, counts, region_was_empty)
-        timer.lap("events")
+        # An earlier attempt of this batch (failed, then taken over) wrote listings this one finds unchanged:
+        # its records for search would miss them, so the search refresh consumer rebuilds the region instead.
+        resumed = any(s.stamp.batch_id == batch["id"] for s in stored.values()) or any(
+            o.stamp.batch_id == batch["id"] for o in stored_orgs.values()
+        )
+        self._announce(
+            batch, applied, organizations_written, counts, published, region_was_empty, record=not resumed
+        )
+        timer.lap("announce")
         batch["timings_s"] = timer.laps
         batch["status"] = "applied"
         self.store.save(batch, report)
@@ -836,19 +845,12 @@ class Importer:
             details={"service_id": change.service.id},
         )
 
-    def _announce(
-        self,
-        batch: dict[str, Any],
-        applied: list[tuple[diff.ServiceChange, int]],
-        organizations: list[tuple[diff.OrganizationChange, int]],
-        counts: dict[str, int],
-        region_was_empty: bool,
-    ) -> None:
-        """One `ListingChanged` per written listing, published from a few threads while this one records for
-        search what the batch changed in each region; then `ListingsBatchApplied`, whose arrival at the search
-        refresh consumer applies those records to the regions' indexes."""
+    @staticmethod
+    def _listing_events(
+        batch: dict[str, Any], written: list[tuple[diff.ServiceChange, int]]
+    ) -> list[EventDetail]:
         kinds = {"create": "created", "update": "updated", "deactivate": "deactivated"}
-        events: list[EventDetail] = [
+        return [
             ListingChanged(
                 service_id=c.service.id,
                 organization_id=c.service.organization_id,
@@ -858,8 +860,22 @@ class Importer:
                 status=c.service.status,
                 batch_id=batch["id"],
             )
-            for c, version in applied
+            for c, version in written
         ]
+
+    def _announce(
+        self,
+        batch: dict[str, Any],
+        applied: list[tuple[diff.ServiceChange, int]],
+        organizations: list[tuple[diff.OrganizationChange, int]],
+        counts: dict[str, int],
+        published: list[PublishOutcome],
+        region_was_empty: bool,
+        *,
+        record: bool = True,
+    ) -> None:
+        """Record for search what the batch changed in each region, then publish `ListingsBatchApplied`, whose
+        arrival at the search refresh consumer applies those records to the regions' indexes."""
         services = [(c.service, c.previous.service.region if c.previous else None, v) for c, v in applied]
         orgs = [
             (c.organization, c.previous.organization.region if c.previous else None, v) for c, v in organizations
@@ -876,15 +892,10 @@ class Importer:
             deactivated=counts["deactivated"],
             organizations_changed=counts["organizations_created"] + counts["organizations_updated"],
         )
-        # PutEvents takes 10 entries: thousands of listings are hundreds of calls, sent from a few threads.
-        slices = [events[i : i + PUBLISH_SLICE] for i in range(0, len(events), PUBLISH_SLICE)]
-        with ThreadPoolExecutor(max_workers=max(1, min(PUBLISH_WORKERS, len(slices)))) as pool:
-            pending = [pool.submit(self.publisher.publish, s) for s in slices]
-            self._record_for_search(
-                announcement.event_id, services, orgs, [batch["region"]] if region_was_empty else []
-            )
-            outcomes = [p.result() for p in pending]
-        outcomes.append(self.publisher.publish([announcement]))
+        if record:
+            empty = [batch["region"]] if region_was_empty else []
+            self._record_for_search(announcement.event_id, services, orgs, empty)
+        outcomes = [*published, self.publisher.publish([announcement])]
         batch["events_published"] = sum(o.published for o in outcomes)
         batch["events_not_published"] = sum(o.failed for o in outcomes)
 

@@ -16,8 +16,8 @@ of `ListingChanged`. The compiled expressions are cached (they are immutable onc
 3. SQS's SendMessage read the queue's full attribute set to learn one setting (ContentBasedDeduplication), which
 counts the queue's messages three times with datetime arithmetic per message: a queue holding a few thousand
 events made each publish cost tens of milliseconds, quadratic over a batch. While SendMessage runs, the
-approximate counts (which it never reads) are not computed; and `unix_time_millis()` is `time.time() * 1000`, the
-same value.
+approximate counts (which it never reads) are not computed, the attribute names' conversion to Python names is
+cached, and `unix_time_millis()` is `time.time() * 1000`, the same value.
 
 4. DynamoDB attribute values in responses and requests. moto serialises every response, and parses every
 request, by walking botocore's shape model member by member (trying several spellings of each name for
@@ -95,6 +95,10 @@ def install() -> None:
 
     moto.sqs.models.unix_time_millis = unix_time_millis  # type: ignore[assignment]
     _skip_counts_while_sending(moto.sqs.models)
+    # a pure function of the attribute name, run for each of the queue's attributes on every send
+    moto.sqs.models.camelcase_to_underscores = functools.lru_cache(maxsize=1024)(  # type: ignore[assignment]
+        moto.sqs.models.camelcase_to_underscores
+    )
     _serialise_attribute_values_directly()
     _parse_attribute_values_directly()
     _compare_strings_directly()
