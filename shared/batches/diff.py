@@ -57,7 +57,11 @@ class ServiceChange:
     fields: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
-        found: dict[str, Any] = {"service_id": self.service.id, "action": self.action}
+        found: dict[str, Any] = {
+            "service_id": self.service.id,
+            "action": self.action,
+            "name": {"fr": self.service.name.pick("fr"), "en": self.service.name.pick("en")},
+        }
         if self.ref:
             found["ref"] = self.ref
         if self.fields:

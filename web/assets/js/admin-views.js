@@ -1,7 +1,7 @@
 // The admin console's pieces of view: counts, changes, row errors, duplicates, recent batches. Pure DOM builders
 // (no API calls) shared by admin.js and admin-history.js.
 
-import { t, h, state, formatNumber } from "./core.js";
+import { t, h, state, formatNumber, localized } from "./core.js";
 
 export const COUNT_KEYS = ["received", "created", "updated", "unchanged", "deactivated", "rejected",
   "possible_duplicates", "organizations_created", "organizations_updated"];
@@ -56,7 +56,7 @@ export function changesTable(changes = [], total = changes.length, onHistory = n
         h("tbody", {}, shown.map((change) => h("tr", { dataset: { action: change.action } },
           h("td", {}, change.ref ?? ""),
           h("td", {}, t(`admin.action.${change.action}`)),
-          h("td", {}, h("code", { class: "id" }, change.service_id),
+          h("td", {}, change.name ? [localized(change.name), h("br")] : null, h("code", { class: "id" }, change.service_id),
             onHistory && change.action !== "create"
               ? [" ", h("button", { type: "button", class: "button link", onclick: () => onHistory(change.service_id) },
                 t("admin.history.open"))]
