@@ -157,7 +157,9 @@ def rebuild_region(
         # read after the pointer: every change that version holds was written before, so this read has it
         held = read_region(region, repository)
         try:
-            return _publish(region, held, store, repository, previous, etag, answered, shared, update_manifest)
+            return _publish(
+                region, held, store, repository, previous, etag, answered, shared, update_manifest
+            )
         except PointerMoved:
             if attempt == PUBLISH_ATTEMPTS:
                 raise
@@ -325,7 +327,7 @@ def build_partitions(
     cross: list[Service] = []
     regions = sorted(set(by_region) | set(orgs_by_region))
     for n, region in enumerate(regions, start=1):
-        held[region] = RegionDocuments(region)
+        held[region] = RegionDocuments(region, complete=True)
         held[region].merge(
             ((0, s) for s in by_region.get(region, [])), ((0, o) for o in orgs_by_region.get(region, []))
         )
