@@ -32,7 +32,13 @@ from shared.batches.records import BATCH_NAMESPACE, ParsedBatch
 from shared.batches.store import INLINE_ERRORS, TERMINAL, BatchStore, lease_expired, now_iso
 from shared.batches.validation import ValidatedBatch, validate
 from shared.directory.models import REGION_CODES, Lang, Organization, RegionCode, Service
-from shared.directory.repository import DirectoryRepository, StoredOrganization, StoredService, VersionStamp
+from shared.directory.repository import (
+    DirectoryRepository,
+    IndexEntry,
+    StoredOrganization,
+    StoredService,
+    VersionStamp,
+)
 from shared.errors import Conflict, DomainError, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType
 from shared.event_contracts import EventDetail, ListingChanged, ListingsBatchApplied
 from shared.identity import Principal, require_regions, require_role
@@ -518,6 +524,7 @@ class Importer:
         creates = [c for c in changes if c.action == "create"]
         region_was_empty = False
         found: list[duplicates.PossibleDuplicate] = []
+        service_entries: list[IndexEntry] | None = None
         if creates:
             service_entries = self.repository.list_entries("SVC", regions=[region])
             org_entries = self.repository.list_entries("ORG", regions=[region])
@@ -533,7 +540,7 @@ class Importer:
         timer.lap("diff_and_duplicates")
         if batch["mode"] == "replace":
             kept = {s.id for _, s in services} | {d.candidate_id for d in found}
-            guard = self._deactivations(batch, kept, region, now, changes)
+            guard = self._deactivations(batch, kept, region, now, changes, service_entries)
             if guard is not None:
                 raise self._reject(batch, [], validated.warnings, counts, reason="guard", guard=guard)
         incoming_by_id = {c.service.id: c for c in creates}
@@ -690,8 +697,11 @@ class Importer:
         region: str,
         now: datetime,
         changes: list[diff.ServiceChange],
+        entries: list[IndexEntry] | None = None,
     ) -> dict[str, Any] | None:
-        entries = self.repository.list_entries("SVC", regions=[region])
+        """`entries`: the region's service entries when the batch already read them (duplicates)."""
+        if entries is None:
+            entries = self.repository.list_entries("SVC", regions=[region])
         active = [e for e in entries if e.status in ("active", "temporarily closed")]
         missing = [e.id for e in active if e.id not in incoming]
         if not missing:
