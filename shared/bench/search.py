@@ -8,14 +8,19 @@ AWS requests per lookup. Every figure is measured in the run that prints it.
    same
    data in the same run (bench/postgres.py), with latencies; ratios ours/PostgreSQL.
 2. Per size, a deterministic directory from the sample generator, indexed per region (build time, size),
-stored
-   in a folder laid out as the S3 bucket is; then
-   - warm lookups in process for a realistic query+filter mix (p50/p95/max);
+   stored in a folder laid out as the S3 bucket is. Then
+   - warm lookups in process for a realistic query+filter mix. The machine is shared and noisy, so every query
+     of the mix is answered REPEATS times (after a warm-up pass over the mix) and its median kept; p50, p95 and
+     max are taken over those per-query medians. The sizes take turns: REPEATS rounds, in each of which every
+     size answers the whole mix once. Load from elsewhere then weighs on every size alike (the ratio between
+     sizes stays fair), while each size answers a whole mix in a row with its own data in the CPU caches, as a
+     Lambda serving one directory does (alternating sizes query by query would evict them and slow the small
+     sizes most);
    - time to first answer in a fresh Python process (interpreter, imports, index download from the store,
-     unpacking, opening, query), for a regional and a province-wide first query; the process then runs the
-     whole
-     mix and reports its peak memory (max RSS);
-   - at the largest size, the same mix answered by PostgreSQL (p50/p95) when available.
+     unpacking, opening, query), for a regional and a province-wide first query (median of 3 processes each);
+     one process then runs the whole mix and reports its peak memory (max RSS);
+   - at the largest size, the same mix answered by PostgreSQL (p50/p95, same per-query-median method) when
+     available.
 3. AWS requests per lookup on emulated S3 (moto): the cold first lookup and warm lookups at 20 lookups/s with
 the
    1.5 s manifest check; DynamoDB requests made by the engine (none: the HTTP route renders the page's ids
@@ -43,6 +48,11 @@ TARGET_NDCG_RATIO = 1.5
 TARGET_P95_MS_100K = 10.0
 TARGET_P95_RATIO = 2.5
 TARGET_FIRST_ANSWER_S_10K = 1.5
+REPEATS = 5  # answers per query of the mix; the median is the query's latency
+LATENCY_METHOD = (
+    f"warm, in process: each query of the mix answered {REPEATS} times after a warm-up pass, its median kept; "
+    "p50/p95/max over the per-query medians; sizes take turns (each round, every size answers the whole mix)"
+)
 NEEDS = (
     "banque alimentaire",
     "dépannage alimentaire",
@@ -80,6 +90,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--lookups", type=int, default=300, help="warm lookups measured per size (default 300)"
     )
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL baseline")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=REPEATS,
+        help=f"answers per query of the mix, median kept (default {REPEATS})",
+    )
+
+
+def _median_ms(answer: Any, repeats: int) -> float:
+    """Median wall time of `repeats` calls of `answer()`, in milliseconds."""
+    times = []
+    for _ in range(max(1, repeats)):
+        started = time.perf_counter()
+        answer()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -136,7 +162,7 @@ def query_mix(count: int, seed: int = 211) -> list[tuple[str, dict[str, Any]]]:
 # --------------------------------------------------------------------------------------------------
 
 
-def relevance(with_postgres: bool) -> dict[str, Any]:
+def relevance(with_postgres: bool, repeats: int = REPEATS) -> dict[str, Any]:
     from shared.bench import postgres
     from shared.search.params import SearchParams
     from shared.search.relevance import (
@@ -183,14 +209,10 @@ def relevance(with_postgres: bool) -> dict[str, Any]:
             },
         }
 
-    for q in queries:  # warm caches once, as a running Lambda would be
-        ours(q)
     rankings: dict[str, list[str]] = {}
-    latencies: list[float] = []
-    for q in queries:
-        started = time.perf_counter()
+    for q in queries:  # warm caches once, as a running Lambda would be
         rankings[q.id] = ours(q)
-        latencies.append((time.perf_counter() - started) * 1000)
+    latencies = [_median_ms(lambda q=q: ours(q), repeats) for q in queries]
     figures: dict[str, Any] = {
         "queries": len(queries),
         "listings": len(dataset.services),
@@ -208,18 +230,22 @@ def relevance(with_postgres: bool) -> dict[str, Any]:
         postgres.load(connection, dataset.services, {o.id: o.name.pick("fr") for o in dataset.organizations})
         pg_rankings: dict[str, list[str]] = {}
         pg_latencies: list[float] = []
-        for _ in range(2):  # first pass warms PostgreSQL's caches; the second is measured
-            pg_latencies.clear()
-            for q in queries:
-                region = q.params.get("region") or None
-                city = None
-                if q.params.get("municipality"):
-                    found = geo.find_municipality(q.params["municipality"])
-                    city = found.city if found else q.params["municipality"]
-                started = time.perf_counter()
-                ids = postgres.search(connection, q.query, region=region, city=city)
-                pg_latencies.append((time.perf_counter() - started) * 1000)
-                pg_rankings[q.id] = dedupe([dataset.key_of_service.get(i, i) for i in ids])
+        for q in queries:  # first answer warms PostgreSQL's caches; then the same method as ours
+            region = q.params.get("region") or None
+            city = None
+            if q.params.get("municipality"):
+                found = geo.find_municipality(q.params["municipality"])
+                city = found.city if found else q.params["municipality"]
+            ids = postgres.search(connection, q.query, region=region, city=city)
+            pg_rankings[q.id] = dedupe([dataset.key_of_service.get(i, i) for i in ids])
+            pg_latencies.append(
+                _median_ms(
+                    lambda q=q, region=region, city=city: postgres.search(
+                        connection, q.query, region=region, city=city
+                    ),
+                    repeats,
+                )
+            )
         figures["postgres"] = {"available": True, **score(pg_rankings, pg_latencies)}
     ours_ndcg = figures["ours"]["ndcg_at_10"]
     pg_ndcg = figures["postgres"]["ndcg_at_10"]
@@ -278,12 +304,12 @@ def _fresh_process(
     return figures
 
 
-def scale(size: int, lookups: int, with_postgres: bool, progress: Any) -> dict[str, Any]:
+def build(size: int, progress: Any) -> tuple[dict[str, Any], Path, Any]:
+    """A deterministic directory of `size` services, indexed per region and published into a folder laid out
+    as the bucket is. Returns (figures, folder, directory)."""
     from shared.sample_data.generator import generate_directory
-    from shared.search.engine import SearchEngine
     from shared.search.indexer import build_partitions
-    from shared.search.params import SearchParams
-    from shared.search.store import FolderStore, IndexStore, StoreIndexProvider
+    from shared.search.store import FolderStore, IndexStore
 
     figures: dict[str, Any] = {"services": size}
     started = time.perf_counter()
@@ -296,41 +322,111 @@ def scale(size: int, lookups: int, with_postgres: bool, progress: Any) -> dict[s
     figures["documents"] = partitions.documents
     figures["index_mb"] = round(partitions.size_bytes / 1e6, 1)
     figures["largest_partition_mb"] = round(max(len(b.data) for b in partitions.built.values()) / 1e6, 1)
-    with tempfile.TemporaryDirectory(prefix="referral211-bench-") as folder:
-        store = IndexStore(FolderStore(folder))
-        for code, built in partitions.built.items():
-            store.publish(
-                code, built.data, documents=built.documents, cross_region_services=built.cross_region_services
-            )
-        progress(f"  indexed in {figures['index_build_s']} s ({figures['index_mb']} MB); warm lookups")
-        engine = SearchEngine(StoreIndexProvider(IndexStore(FolderStore(folder))))
-        mix = query_mix(lookups)
-        warm_up = query_mix(60, seed=7)
-        for entity, query in warm_up:
-            engine.search(SearchParams.from_query(query), entity, 1, 25, "fr")
-        latencies = []
-        for entity, query in mix:
-            params = SearchParams.from_query(query)
-            started = time.perf_counter()
+    folder = Path(tempfile.mkdtemp(prefix="referral211-bench-"))
+    store = IndexStore(FolderStore(str(folder)))
+    for code, built in partitions.built.items():
+        store.publish(
+            code, built.data, documents=built.documents, cross_region_services=built.cross_region_services
+        )
+    progress(f"  indexed in {figures['index_build_s']} s ({figures['index_mb']} MB)")
+    return figures, folder, directory
+
+
+def warm_latencies(
+    folders: dict[int, Path], mix: list[tuple[str, dict[str, Any]]], repeats: int, progress: Any
+) -> dict[int, dict[str, float]]:
+    """Warm in-process latency of the mix at every size, the sizes taking turns (see the module docstring)."""
+    import gc
+
+    from shared.search.engine import SearchEngine
+    from shared.search.params import SearchParams
+    from shared.search.store import FolderStore, IndexStore, StoreIndexProvider
+
+    engines = {
+        size: SearchEngine(StoreIndexProvider(IndexStore(FolderStore(str(folder)))))
+        for size, folder in folders.items()
+    }
+    requests = [(entity, SearchParams.from_query(query)) for entity, query in mix]
+    warm_up = [(entity, SearchParams.from_query(query)) for entity, query in query_mix(60, seed=7)]
+    for engine in engines.values():  # load every partition and fill the caches a running Lambda would have
+        for entity, params in warm_up + requests:
             engine.search(params, entity, 1, 25, "fr")
-            latencies.append((time.perf_counter() - started) * 1000)
-        figures["warm_p50_ms"] = round(_percentile(latencies, 0.5), 2)
-        figures["warm_p95_ms"] = round(_percentile(latencies, 0.95), 2)
-        figures["warm_max_ms"] = round(max(latencies), 2)
-        progress(f"  warm p50 {figures['warm_p50_ms']} ms, p95 {figures['warm_p95_ms']} ms; fresh processes")
-        regional = _fresh_process(Path(folder), {"search": "banque alimentaire", "region": "02"}, [])
-        province = _fresh_process(Path(folder), {"search": "banque alimentaire"}, mix)
-        figures["first_answer_regional_s"] = round(regional["first_answer_s"], 2)
-        figures["first_answer_province_s"] = round(province["first_answer_s"], 2)
-        figures["first_answer_imports_s"] = round(province["imports_s"], 2)
-        figures["lookup_process_peak_mb"] = round(province["max_rss_mb"], 0)
-    if with_postgres:
-        figures["postgres"] = _postgres_at_scale(directory, mix, progress)
-    return figures
+    gc.collect()
+    progress(
+        f"  warm lookups: {len(mix)} queries x {repeats} rounds at {', '.join(f'{s:,}' for s in engines)}"
+    )
+    times: dict[int, list[list[float]]] = {size: [[] for _ in requests] for size in engines}
+    for _ in range(max(1, repeats)):
+        for size, engine in engines.items():
+            for n, (entity, params) in enumerate(requests):
+                started = time.perf_counter()
+                engine.search(params, entity, 1, 25, "fr")
+                times[size][n].append((time.perf_counter() - started) * 1000)
+    medians = {size: [statistics.median(t) for t in per_query] for size, per_query in times.items()}
+    return {
+        size: {
+            "warm_p50_ms": round(_percentile(values, 0.5), 2),
+            "warm_p95_ms": round(_percentile(values, 0.95), 2),
+            "warm_max_ms": round(max(values), 2),
+        }
+        for size, values in medians.items()
+    }
+
+
+FRESH_RUNS = 3  # fresh processes per first-answer figure; the median is reported
+
+
+def fresh_processes(folder: Path, mix: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """First answer in a fresh process (regional, then province-wide; median of FRESH_RUNS processes each), and
+    the peak memory of a process that then answers the whole mix."""
+    regional = [
+        _fresh_process(folder, {"search": "banque alimentaire", "region": "02"}, [])
+        for _ in range(FRESH_RUNS)
+    ]
+    province = [_fresh_process(folder, {"search": "banque alimentaire"}, []) for _ in range(FRESH_RUNS - 1)]
+    province.append(_fresh_process(folder, {"search": "banque alimentaire"}, mix))  # and then the whole mix
+    return {
+        "first_answer_regional_s": round(statistics.median(r["first_answer_s"] for r in regional), 2),
+        "first_answer_province_s": round(statistics.median(r["first_answer_s"] for r in province), 2),
+        "first_answer_imports_s": round(statistics.median(r["imports_s"] for r in province), 2),
+        "lookup_process_peak_mb": round(province[-1]["max_rss_mb"], 0),
+    }
+
+
+def scale(
+    sizes: list[int], lookups: int, repeats: int, with_postgres: bool, progress: Any
+) -> list[dict[str, Any]]:
+    """Build every size, measure warm latencies interleaved, then fresh processes; PostgreSQL at the largest."""
+    import shutil
+
+    mix = query_mix(lookups)
+    figures: dict[int, dict[str, Any]] = {}
+    folders: dict[int, Path] = {}
+    largest = max(sizes)
+    directory_of_largest = None
+    try:
+        for size in sizes:
+            progress(f"search: {size:,} services")
+            figures[size], folders[size], directory = build(size, progress)
+            if size == largest:
+                directory_of_largest = directory
+            del directory
+        for size in sizes:  # first, while this process holds no index: fresh processes get the machine
+            progress(f"  {size:,}: fresh processes")
+            figures[size].update(fresh_processes(folders[size], mix))
+        for size, warm in warm_latencies(folders, mix, repeats, progress).items():
+            figures[size].update(warm)
+            progress(f"  {size:,}: warm p50 {warm['warm_p50_ms']} ms, p95 {warm['warm_p95_ms']} ms")
+    finally:
+        for folder in folders.values():
+            shutil.rmtree(folder, ignore_errors=True)
+    if with_postgres and directory_of_largest is not None:
+        figures[largest]["postgres"] = _postgres_at_scale(directory_of_largest, mix, repeats, progress)
+    return [figures[size] for size in sizes]
 
 
 def _postgres_at_scale(
-    directory: Any, mix: list[tuple[str, dict[str, Any]]], progress: Any
+    directory: Any, mix: list[tuple[str, dict[str, Any]]], repeats: int, progress: Any
 ) -> dict[str, Any]:
     from shared.bench import postgres
     from shared.search import geo
@@ -343,18 +439,22 @@ def _postgres_at_scale(
         load_s = postgres.load(
             connection, directory.services, {o.id: o.name.pick("fr") for o in directory.organizations}
         )
-        latencies = []
-        for _ in range(2):
-            latencies.clear()
-            for _, query in mix:
-                region = query.get("region")
-                city = None
-                if query.get("municipality"):
-                    found = geo.find_municipality(query["municipality"])
-                    city = found.city if found else None
-                started = time.perf_counter()
-                postgres.search(connection, query["search"], region=region, city=city, limit=25)
-                latencies.append((time.perf_counter() - started) * 1000)
+        requests = []
+        for _, query in mix:
+            city = None
+            if query.get("municipality"):
+                found = geo.find_municipality(query["municipality"])
+                city = found.city if found else None
+            requests.append((query["search"], query.get("region"), city))
+        for text, region, city in requests:  # warm PostgreSQL's caches, as for ours
+            postgres.search(connection, text, region=region, city=city, limit=25)
+        latencies = [
+            _median_ms(
+                lambda t=text, r=region, c=city: postgres.search(connection, t, region=r, city=c, limit=25),
+                repeats,
+            )
+            for text, region, city in requests
+        ]
     return {
         "available": True,
         "load_s": round(load_s, 1),
@@ -465,17 +565,16 @@ def aws_requests(progress: Any) -> dict[str, Any]:
 def run(options: argparse.Namespace) -> dict[str, Any]:
     sizes = [int(s) for s in str(getattr(options, "sizes", "1000,10000,100000")).split(",") if s.strip()]
     lookups = int(getattr(options, "lookups", 300))
+    repeats = int(getattr(options, "repeats", REPEATS))
     with_postgres = not getattr(options, "no_postgres", False)
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
     progress("search: relevance on the labelled set")
-    figures: dict[str, Any] = {"relevance": relevance(with_postgres)}
-    figures["scale"] = []
-    for size in sizes:
-        progress(f"search: {size:,} services")
-        figures["scale"].append(scale(size, lookups, with_postgres and size == max(sizes), progress))
+    figures: dict[str, Any] = {"relevance": relevance(with_postgres, repeats)}
+    figures["latency_method"] = LATENCY_METHOD.replace(f"{REPEATS} times", f"{repeats} times")
+    figures["scale"] = scale(sizes, lookups, repeats, with_postgres, progress) if sizes else []
     progress("search: AWS requests (moto)")
     figures["aws"] = aws_requests(progress)
     figures["targets"] = _targets(figures)
@@ -535,6 +634,8 @@ def render(figures: dict[str, Any]) -> str:
         )
     lines.append("")
     lines.append("Search at scale (warm in process; first answer in a fresh process, index load included)")
+    if figures.get("latency_method"):
+        lines.append(f"  latency: {figures['latency_method']}")
     lines.append(
         f"{'services':>9} {'docs':>8} {'index MB':>9} {'build s':>8} {'p50 ms':>7} {'p95 ms':>7} "
         f"{'1st regional s':>15} {'1st province s':>15} {'peak MB':>8}"

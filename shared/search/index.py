@@ -670,7 +670,6 @@ def build_index(
 
         def add(pending: PendingDoc) -> None:
             pending.document.add_unsigned("ord", len(meta.ids))
-            writer.add_document(pending.document)
             meta.ids.append(pending.id)
             meta.service_ids.append(pending.service_id)
             meta.owners.append(pending.owner)
@@ -684,6 +683,12 @@ def build_index(
             meta.statuses.append(pending.status)
             meta.vocabulary.update(pending.words)
 
+        # Tantivy receives the documents grouped by kind (service_at_location, service, organization), so each
+        # kind is a contiguous run of document ids. A lookup asks for one kind through the `shown` filter term,
+        # and Tantivy's intersection jumps over the other kinds' runs instead of scoring them: a broad query
+        # scores the documents of the asked kind only (about a third of them). The sidecar (`ord`) keeps the
+        # service-by-service order, whose repeats (a service and its locations) pack much smaller.
+        by_kind: dict[int, list[PendingDoc]] = {KIND_SAL: [], KIND_SVC: [], KIND_ORG: []}
         for service in services:
             by_org.setdefault(service.organization_id, []).append(service)
             first = True
@@ -692,9 +697,15 @@ def build_index(
                     cross_region.append(service.id)
                 first = False
                 add(pending)
+                by_kind[pending.kind].append(pending)
         if include_organizations:
             for org in orgs.values():
-                add(organization_document(org, by_org.get(org.id, [])))
+                pending = organization_document(org, by_org.get(org.id, []))
+                add(pending)
+                by_kind[KIND_ORG].append(pending)
+        for kind in (KIND_SAL, KIND_SVC, KIND_ORG):
+            for pending in by_kind[kind]:
+                writer.add_document(pending.document)
         writer.commit()
         writer.wait_merging_threads()
         data = pack(workdir, region=region, meta=meta)

@@ -41,6 +41,8 @@ class Concept:
     # Expansion phrases as token lists, per language: what a matched concept adds to the text search.
     expansions_fr: list[list[str]] = field(default_factory=list)
     expansions_en: list[list[str]] = field(default_factory=list)
+    # Equivalence groups mix both languages ("femmes", "women"): their phrases are looked for in both.
+    expansions_any: list[list[str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,13 @@ class Thesaurus:
                         for category in concept.categories:
                             vote = 1.0 if concept.main in (None, category) else 0.7
                             votes[category] = votes.get(category, 0.0) + vote
+                    # A word that names a whole top category (a word of its name or keywords) and some of its
+                    # sub-categories points to the sub-categories ("emploi": employment help, not the whole of
+                    # "Revenu et emploi" as that category; its other listings still match the word in their
+                    # category names, at category-text weight).
+                    narrower = {_top_of(c) for c in votes if _parent_of(c) is not None}
+                    for broad in [c for c in votes if _parent_of(c) is None and c in narrower]:
+                        del votes[broad]
                     categories = frozenset(votes)
                     top = max(votes.values(), default=1)
                     weights = tuple(sorted((c, 0.5 + 0.5 * v / top) for c, v in votes.items()))
@@ -115,16 +124,31 @@ class Thesaurus:
         base = 1.0 / math.sqrt(len(tops))
         return min(1.0, base * (1.15 if length > 1 else 1.0))
 
-    def expansions(self, concept_ids: Iterable[str]) -> tuple[list[list[str]], list[list[str]]]:
+    def expansions(
+        self, concept_ids: Iterable[str]
+    ) -> tuple[list[list[str]], list[list[str]], list[list[str]]]:
+        """The concepts' phrases: French, English, and of either language (equivalence groups)."""
         fr: list[list[str]] = []
         en: list[list[str]] = []
+        either: list[list[str]] = []
         for cid in concept_ids:
             concept = self.concepts[cid]
-            for source, target in ((concept.expansions_fr, fr), (concept.expansions_en, en)):
+            for source, target in (
+                (concept.expansions_fr, fr),
+                (concept.expansions_en, en),
+                (concept.expansions_any, either),
+            ):
                 for phrase in source:
                     if phrase not in target:
                         target.append(phrase)
-        return fr[:MAX_EXPANSIONS], en[:MAX_EXPANSIONS]
+        return fr[:MAX_EXPANSIONS], en[:MAX_EXPANSIONS], either[:MAX_EXPANSIONS]
+
+
+def _parent_of(term_id: str) -> str | None:
+    from shared.directory import taxonomy
+
+    found = taxonomy.term(term_id)
+    return found.parent_id if found is not None else None
 
 
 def _top_of(term_id: str) -> str:
@@ -211,8 +235,7 @@ def get_thesaurus() -> Thesaurus:
     for n, group in enumerate(document.get("equivalents", [])):
         concept = Concept(id=f"eq:{n}", categories=frozenset())
         split = [phrase_tokens(p) for p in group]
-        concept.expansions_fr = [w for w in split if w][:MAX_EXPANSIONS]
-        concept.expansions_en = []
+        concept.expansions_any = [w for w in split if w][:MAX_EXPANSIONS]
         concepts[concept.id] = concept
         add_phrases(concept, group)
 
