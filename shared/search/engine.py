@@ -114,10 +114,8 @@ def notice(code: str, fr: str, en: str, **extra: Any) -> dict[str, Any]:
 
 
 # Concepts that say who the help is for rather than what it is. Beside a need ("mon ado consomme", "refuges
-# pour
-# hommes") they rank listings for that person first without excluding help open to everyone; alone ("aînés")
-# they
-# are the need.
+# pour hommes") they rank listings for that person first without excluding help open to everyone; alone
+# ("aînés") they are the need.
 POPULATION_CONCEPTS = frozenset(
     {"women", "men", "youth", "seniors", "family", "indigenous", "term:YOUTH", "term:SENIORS", "term:FAMILY"}
 )

@@ -126,8 +126,14 @@ def test_empty_results_show_suggestions_that_apply(stack: Stack, page: Any) -> N
     expect(link).to_be_visible()
     # WHEN they follow the neighbouring region's suggestion
     link.click()
-    # THEN the search runs there, with the same words
-    expect(page.get_by_role("status")).to_have_text(count_text(area["count"]))
+    # THEN the search runs there, with the same words: the exact answers the suggestion counted, and, when they are
+    # few, services of the same family of categories after them (said in a notice)
+    there = api_get(stack, "/service_at_locations?" + urlencode({**query, "region": area["region"]}))
+    expect(page.get_by_role("status")).to_have_text(count_text(there["total_items"]))
+    related = [n for n in there.get("notices", []) if n.get("code") == "related"]
+    assert (related[0]["exact"] if related else there["total_items"]) == area["count"]
+    if related:
+        expect(page.locator(".notice").filter(has_text="de la même famille")).to_be_visible()
     assert query_of(page)["region"] == area["region"] and query_of(page)["search"] == "banque alimentaire"
     assert not page.js_errors
 
