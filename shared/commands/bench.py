@@ -79,6 +79,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(options: argparse.Namespace) -> int:
     names = list(SECTIONS) if options.section == "all" else [options.section]
+    # The functions' per-batch INFO logs would bury the tables; warnings and errors still show.
+    from shared.observability import logger
+
+    logger.setLevel("WARNING")
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
     failures = 0

@@ -41,7 +41,29 @@ def load_app(reference: str = "app:app", project_root: Path = PROJECT_ROOT) -> A
     return getattr(importlib.import_module(module_name), attribute or "app")
 
 
-class ApiServer:
+class ThreadedServer:
+    """An HTTP server (socketserver-style: serve_forever, shutdown, server_close) in a daemon thread."""
+
+    def __init__(self, server: Any, name: str) -> None:
+        self._http = server
+        self.host, self.port = server.server_address[:2]
+        self._thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._http.shutdown()
+            self._thread.join(5)
+        self._http.server_close()
+
+
+class ApiServer(ThreadedServer):
     """Chalice's local HTTP server in a daemon thread; the socket is bound on construction."""
 
     def __init__(
@@ -56,24 +78,7 @@ class ApiServer:
             config_from_disk=config_from_disk or chalice_config_from_disk(),
             default_params={"api_gateway_stage": "api", "autogen_policy": True},
         )
-        self._local = create_local_server(app, config, host, port)
-        self.host, self.port = self._local.server.server_address[:2]
-        self._thread = threading.Thread(
-            target=self._local.server.serve_forever, name="api-server", daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self._local.server.shutdown()
-            self._thread.join(5)
-        self._local.server.server_close()
+        super().__init__(create_local_server(app, config, host, port).server, "api-server")
 
 
 def apply_stage_environment(stage: str) -> dict[str, str]:

@@ -8,12 +8,12 @@ cross-origin, exactly as they do on AWS, so CORS is exercised locally too.
 from __future__ import annotations
 
 import json
-import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from shared.local_stack.server import ThreadedServer
 from shared.web_assets import WEB_ROOT, content_type, security_headers, web_config
 
 
@@ -44,7 +44,7 @@ class _Handler(SimpleHTTPRequestHandler):
         return
 
 
-class WebServer:
+class WebServer(ThreadedServer):
     """Serves web/ on host:port in a daemon thread; the socket is bound on construction. `upload_url`: where
     presigned uploads go (the embedded AWS), allowed by the pages' CSP."""
 
@@ -60,22 +60,11 @@ class WebServer:
         handler = type(
             "WebHandler",
             (_Handler,),
-            {"config": json.dumps(web_config(api_url)).encode(), "headers_sent": security_headers(api_url, (upload_url,) if upload_url else ())},
+            {
+                "config": json.dumps(web_config(api_url)).encode(),
+                "headers_sent": security_headers(api_url, (upload_url,) if upload_url else ()),
+            },
         )
-        self._server = ThreadingHTTPServer((host, port), partial(handler, directory=str(root)))
-        self._server.daemon_threads = True
-        self.host, self.port = self._server.server_address[:2]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="web-server", daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join(5)
-        self._server.server_close()
+        server = ThreadingHTTPServer((host, port), partial(handler, directory=str(root)))
+        server.daemon_threads = True
+        super().__init__(server, "web-server")

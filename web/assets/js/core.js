@@ -234,6 +234,28 @@ export function h(tag, attributes = {}, ...children) {
   return node;
 }
 
+const scripts = new Map();
+
+/**
+ * Loads a library from this origin once (the CSP allows 'self'), with its stylesheet if any; resolves with the
+ * global it defines (window[globalName]). A failed load can be tried again.
+ */
+export function loadLibrary(src, globalName, stylesheet = null) {
+  if (window[globalName]) return Promise.resolve(window[globalName]);
+  if (!scripts.has(src)) {
+    scripts.set(src, new Promise((resolve, reject) => {
+      if (stylesheet && !document.querySelector(`link[href="${stylesheet}"]`)) {
+        document.head.append(h("link", { rel: "stylesheet", href: stylesheet }));
+      }
+      const script = h("script", { src, async: true });
+      script.onload = () => (window[globalName] ? resolve(window[globalName]) : reject(new Error(`${globalName} missing`)));
+      script.onerror = () => { scripts.delete(src); reject(new Error(`${src} could not be loaded`)); };
+      document.head.append(script);
+    }));
+  }
+  return scripts.get(src);
+}
+
 /** Replaces the content of `container` with a visible, announced problem (and a retry button when given). */
 export function showProblem(container, error, retry) {
   const message = error instanceof ApiError ? error.message : t("problem.generic");

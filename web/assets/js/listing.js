@@ -1,7 +1,7 @@
 // What the directory page and the service page share: opening hours in Montréal time, phone links, distances,
 // addresses, the 211 line and chat panel, and the map (Leaflet, loaded only when a map is shown).
 
-import { api, h, localized, state, t, formatNumber } from "./core.js";
+import { api, h, localized, state, t, formatNumber, loadLibrary } from "./core.js";
 
 export const STRINGS = {
   fr: {
@@ -288,25 +288,9 @@ export async function linePanel(regionCode) {
 // ---- map ------------------------------------------------------------------------------------------------------
 
 const LEAFLET = "vendor/leaflet-1.9.4/";
-let leafletLoading = null;
-
 /** Loads Leaflet's stylesheet and script once; resolves with window.L. */
 export function loadLeaflet() {
-  if (window.L) return Promise.resolve(window.L);
-  if (!leafletLoading) {
-    leafletLoading = new Promise((resolve, reject) => {
-      const css = document.createElement("link");
-      css.rel = "stylesheet";
-      css.href = `${LEAFLET}leaflet.css`;
-      document.head.append(css);
-      const script = document.createElement("script");
-      script.src = `${LEAFLET}leaflet.js`;
-      script.onload = () => resolve(window.L);
-      script.onerror = () => { leafletLoading = null; reject(new Error("leaflet")); };
-      document.head.append(script);
-    });
-  }
-  return leafletLoading;
+  return loadLibrary(`${LEAFLET}leaflet.js`, "L", `${LEAFLET}leaflet.css`);
 }
 
 /**

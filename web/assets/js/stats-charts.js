@@ -5,6 +5,8 @@
 // (role="img") whose aria-label summarises the data; the table beneath the charts is the full text equivalent.
 // Series differ by more than colour (point shapes, dashes, fill patterns), and colours meet 3:1 on white.
 
+import { loadLibrary } from "./core.js";
+
 const CHART_SRC = "vendor/chart.js-4.6.1/chart.umd.min.js";
 // Graphical objects: at least 3:1 against white (WCAG 1.4.11); the first one is the site's brand blue.
 export const SERIES_COLOURS = ["#0b4f8a", "#b3261e", "#1e6b34", "#7a4b00", "#5a2d82"];
@@ -12,22 +14,9 @@ const POINT_STYLES = ["circle", "rect", "triangle", "rectRot", "crossRot"];
 const DASHES = [[], [6, 4], [2, 3], [10, 3, 2, 3], [1, 5]];
 const HATCH_INK = "#4a5260";
 
-let loading = null;
-
 /** Loads Chart.js once (a plain script from this origin: the CSP allows 'self'). */
 export function loadChartJs() {
-  if (window.Chart) return Promise.resolve(window.Chart);
-  if (!loading) {
-    loading = new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = CHART_SRC;
-      script.async = true;
-      script.onload = () => (window.Chart ? resolve(window.Chart) : reject(new Error("Chart.js missing")));
-      script.onerror = () => { loading = null; reject(new Error("Chart.js could not be loaded")); };
-      document.head.append(script);
-    });
-  }
-  return loading;
+  return loadLibrary(CHART_SRC, "Chart");
 }
 
 function hatch(ctx, ink = HATCH_INK, background = "#ffffff") {
