@@ -221,7 +221,7 @@ function render(app, service, chosen) {
         fact("service.eligibility", service.eligibility_description),
         fact("service.application", service.application_process),
         fact("service.fees", fees.map((f, i) => [i ? " · " : "", f.text])),
-        fact("service.languages", languages.map((l) => l.name).join(", ")),
+        fact("service.languages", languages.map(languageName).join(", ")),
         fact("service.areas", areas.join(", ")),
         fact("service.categories", categories.join(", ")),
         fact("service.website", website ? h("a", { href: website, rel: "noopener" }, website.replace(/^https?:\/\//, "").replace(/\/$/, "")) : null),
@@ -278,3 +278,14 @@ start().catch((error) => {
   const app = document.getElementById("app");
   if (app) showProblem(app, error, () => location.reload());
 });
+
+/** A language in the page's language when its ISO code is known ("fr" -> "French" / "français"). */
+function languageName(language) {
+  try {
+    if (language.code) {
+      const name = new Intl.DisplayNames([state.lang], { type: "language" }).of(language.code);
+      if (name && name !== language.code) return name.charAt(0).toLocaleUpperCase(state.lang) + name.slice(1);
+    }
+  } catch { /* an unknown code: keep the listing's own name */ }
+  return language.name || language.code || "";
+}
