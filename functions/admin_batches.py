@@ -138,17 +138,7 @@ class RegionQuery(BaseModel):
 @blueprint.route(
     "/admin/batches",
     methods=["POST"],
-    content_types=[
-        "application/json",
-        "application/vnd.hsds+json",
-        "application/zip",
-        "application/x-zip-compressed",
-        "text/csv",
-        "application/csv",
-        "application/vnd.ms-excel",
-        "application/xml",
-        "text/xml",
-    ],
+    content_types=["application/json", "application/vnd.hsds+json", *BINARY_TYPES],
     authorizer=STAFF,
 )
 @handles_errors

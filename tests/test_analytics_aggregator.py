@@ -278,6 +278,7 @@ def test_writes_per_event_stay_low_when_counters_combine(aws: dict[str, str], aw
 
 def test_poison_lands_in_the_dead_letter_queue_after_max_receives(aws: dict[str, str]) -> None:
     from shared.aws.clients import client
+    from shared.local_stack.workers import sqs_event
 
     # GIVEN the analytics queue holding one poison message and one good event, consumed as the event source
     # mapping does (delete what succeeded; failures come back after the visibility timeout)
@@ -292,22 +293,7 @@ def test_poison_lands_in_the_dead_letter_queue_after_max_receives(aws: dict[str,
         ).get("Messages", [])
         if not received:
             break
-        batch = {
-            "Records": [
-                {
-                    "messageId": m["MessageId"],
-                    "receiptHandle": m["ReceiptHandle"],
-                    "body": m["Body"],
-                    "attributes": m.get("Attributes", {}),
-                    "messageAttributes": {},
-                    "md5OfBody": "",
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": "arn",
-                    "awsRegion": "ca-central-1",
-                }
-                for m in received
-            ]
-        }
+        batch = sqs_event(received, "arn", "ca-central-1")
         failed = {f["itemIdentifier"] for f in consume(batch)["batchItemFailures"]}
         for m in received:
             if m["MessageId"] not in failed:

@@ -36,6 +36,7 @@ def drain_analytics_queue(queue_url: str) -> int:
     """The live path: the aggregator consumes the analytics queue as the event source mapping does."""
     from functions.analytics_aggregator import _components, handle
     from shared.aws.clients import client
+    from shared.local_stack.workers import sqs_event
 
     _components.cache_clear()
     sqs, consumed = client("sqs"), 0
@@ -43,21 +44,7 @@ def drain_analytics_queue(queue_url: str) -> int:
         received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
         if not received:
             return consumed
-        records = [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": {},
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn",
-                "awsRegion": "ca-central-1",
-            }
-            for m in received
-        ]
-        failed = {f["itemIdentifier"] for f in handle({"Records": records})["batchItemFailures"]}
+        failed = {f["itemIdentifier"] for f in handle(sqs_event(received, "arn", "ca-central-1"))["batchItemFailures"]}
         assert not failed
         for m in received:
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])

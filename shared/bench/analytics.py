@@ -185,6 +185,7 @@ def run(options: Any = None) -> dict[str, Any]:
         from shared.aws.clients import reset_clients
         from shared.config import reset_settings
         from shared.local_stack.aws import provision
+        from shared.local_stack.workers import sqs_event
 
         reset_clients()
         variables = provision(stage="bench")
@@ -195,21 +196,11 @@ def run(options: Any = None) -> dict[str, Any]:
         writes = counted = duplicates = 0
         started = time.perf_counter()
         for start in range(0, len(stream), batch_size):
-            records = [
-                {
-                    "messageId": str(uuid.uuid4()),
-                    "receiptHandle": "h",
-                    "body": orjson.dumps(e).decode(),
-                    "attributes": {},
-                    "messageAttributes": {},
-                    "md5OfBody": "",
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": "arn",
-                    "awsRegion": "ca-central-1",
-                }
+            messages = [
+                {"MessageId": str(uuid.uuid4()), "ReceiptHandle": "h", "Body": orjson.dumps(e).decode()}
                 for e in stream[start : start + batch_size]
             ]
-            outcome = handle_batch({"Records": records}, None, store=store, log=log)
+            outcome = handle_batch(sqs_event(messages, "arn", "ca-central-1"), None, store=store, log=log)
             assert not outcome.response["batchItemFailures"]
             writes += outcome.writes
             counted += outcome.counted

@@ -92,17 +92,21 @@ class OrganizationItemParams(CommonParams):
     full_service: bool = False
 
 
-_MESSAGES_FR = {
+# French for pydantic's error types, for every query-parameter model (directory, search, statistics).
+REASONS_FR = {
     "extra_forbidden": "paramètre inconnu",
     "literal_error": "valeur non permise",
     "int_parsing": "nombre entier attendu",
+    "float_parsing": "nombre attendu",
     "bool_parsing": "true ou false attendu",
     "string_pattern_mismatch": "format invalide (UUID attendu)",
+    "greater_than": "valeur trop petite",
     "greater_than_equal": "valeur trop petite",
     "less_than_equal": "valeur trop grande",
     "datetime_from_date_parsing": "date ISO 8601 attendue",
     "datetime_parsing": "date ISO 8601 attendue",
     "string_too_long": "texte trop long",
+    "finite_number": "nombre fini attendu",
     "date_parsing": "date attendue (AAAA-MM-JJ)",
     "date_from_datetime_parsing": "date attendue (AAAA-MM-JJ)",
 }
@@ -128,7 +132,7 @@ def parse_params(model: type[M], query: dict[str, str] | None) -> M:
                 {
                     "parameter": parameter,
                     "reason": problem["msg"],
-                    "reason_fr": context.get("fr") or _MESSAGES_FR.get(problem["type"], problem["msg"]),
+                    "reason_fr": context.get("fr") or REASONS_FR.get(problem["type"], problem["msg"]),
                 }
             )
         names = ", ".join(dict.fromkeys(d["parameter"] for d in details))

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from shared.directory.models import REGION_CODES, UUID_PATTERN
+from shared.directory.params import REASONS_FR
 from shared.errors import BadRequest, ValidationFailed
 
 MAX_QUERY_CHARS = 200
@@ -374,7 +375,7 @@ class SearchParams(BaseModel):
             for problem in error.errors(include_url=False):
                 parameter = str(problem["loc"][0]) if problem["loc"] else "query"
                 details.append(
-                    _problem(parameter, _reason_fr(problem["type"], problem["msg"]), problem["msg"])
+                    _problem(parameter, REASONS_FR.get(problem["type"], problem["msg"]), problem["msg"])
                 )
             names = ", ".join(dict.fromkeys(d["parameter"] for d in details))
             raise BadRequest(
@@ -383,26 +384,6 @@ class SearchParams(BaseModel):
                 details=details,
                 code="invalid_parameter",
             ) from None
-
-
-_REASONS_FR = {
-    "literal_error": "valeur non permise",
-    "int_parsing": "nombre entier attendu",
-    "float_parsing": "nombre attendu",
-    "bool_parsing": "true ou false attendu",
-    "string_pattern_mismatch": "format invalide (UUID attendu)",
-    "greater_than": "valeur trop petite",
-    "greater_than_equal": "valeur trop petite",
-    "less_than_equal": "valeur trop grande",
-    "datetime_from_date_parsing": "date ISO 8601 attendue",
-    "datetime_parsing": "date ISO 8601 attendue",
-    "string_too_long": "texte trop long",
-    "finite_number": "nombre fini attendu",
-}
-
-
-def _reason_fr(kind: str, fallback: str) -> str:
-    return _REASONS_FR.get(kind, fallback)
 
 
 def _region_code(item: str) -> str | None:
